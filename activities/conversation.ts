@@ -1,0 +1,65 @@
+import type { MessageContent } from 'openai/resources/beta/threads/messages';
+import type { Db } from '../src/db/client.js';
+import type { Run as RunRow } from '../src/generated/prisma/client.js';
+import type { ChatMessage, ToolCall } from '../src/llm/index.js';
+
+interface StoredToolCall {
+  id: string;
+  type: string;
+  function?: { name: string; arguments: string; output: string | null };
+}
+
+/**
+ * What the model sees for a run: its instructions, the thread's messages from before the run
+ * (cut by `truncation_strategy`), then the run's own turns — each turn's text and tool calls as
+ * one assistant message, followed by the tool outputs.
+ */
+export async function conversationFor(db: Db, run: RunRow): Promise<ChatMessage[]> {
+  const out: ChatMessage[] = [];
+  const system = [run.instructions, run.additionalInstructions].filter(Boolean).join('\n\n');
+  if (system) out.push({ role: 'system', content: system });
+
+  const history = await db.message.findMany({
+    // Nothing is added to a thread while a run is active, so this is what came before the run.
+    where: { threadId: run.threadId, OR: [{ runId: null }, { runId: { not: run.id } }] },
+    orderBy: { id: 'asc' },
+  });
+  const truncation = run.truncationStrategy as { type: string; last_messages?: number | null };
+  const kept = truncation.type === 'last_messages' && truncation.last_messages ? history.slice(-truncation.last_messages) : history;
+  for (const m of kept) out.push(m.role === 'assistant' ? { role: 'assistant', content: textOf(m.content) } : { role: 'user', content: textOf(m.content) });
+
+  const steps = await db.runStep.findMany({ where: { runId: run.id }, orderBy: { id: 'asc' } });
+  const ownMessages = new Map(
+    (await db.message.findMany({ where: { runId: run.id } })).map((m) => [m.id, textOf(m.content)]),
+  );
+  let turn: { key: string; text: string | null; calls: ToolCall[]; outputs: ChatMessage[] } | undefined;
+  const flush = () => {
+    if (!turn) return;
+    out.push({ role: 'assistant', content: turn.text, ...(turn.calls.length && { toolCalls: turn.calls }) });
+    out.push(...turn.outputs);
+  };
+  for (const step of steps) {
+    const key = step.key.split(':')[0]!;
+    if (turn?.key !== key) {
+      flush();
+      turn = { key, text: null, calls: [], outputs: [] };
+    }
+    const details = step.stepDetails as { message_creation?: { message_id: string }; tool_calls?: StoredToolCall[] };
+    if (details.message_creation) turn.text = ownMessages.get(details.message_creation.message_id) ?? null;
+    for (const c of details.tool_calls ?? []) {
+      if (!c.function) continue;
+      turn.calls.push({ id: c.id, name: c.function.name, arguments: c.function.arguments });
+      if (c.function.output !== null) turn.outputs.push({ role: 'tool', toolCallId: c.id, content: c.function.output });
+    }
+  }
+  flush();
+  return out;
+}
+
+/** Text parts joined; images are named, since not every backend takes them. */
+function textOf(content: unknown): string {
+  return (content as MessageContent[])
+    .map((p) => (p.type === 'text' ? p.text.value : p.type === 'image_file' ? `[image file ${p.image_file.file_id}]` : p.type === 'image_url' ? `[image ${p.image_url.url}]` : ''))
+    .filter(Boolean)
+    .join('\n');
+}

@@ -1,0 +1,235 @@
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { Db } from '../src/db/client.js';
+import { publish, type RunEvent } from '../src/events/publish.js';
+import type { Run as RunRow } from '../src/generated/prisma/client.js';
+import { newId } from '../src/ids.js';
+import { LlmError, modelFor, type ChatRequest, type LlmConfig, type ToolChoice, type ToolSpec } from '../src/llm/index.js';
+import type { Logger } from '../src/log.js';
+import { nowSeconds } from '../src/time.js';
+import { messageToWire } from '../src/wire/message.js';
+import { stepToWire } from '../src/wire/step.js';
+import { conversationFor } from './conversation.js';
+import type { TurnResult } from './types.js';
+
+interface StoredCall {
+  id: string;
+  type: 'function';
+  function: { name: string; arguments: string; output: string | null };
+}
+
+/**
+ * One model call of a run: streams the answer into a `message_creation` step and its message,
+ * or tool calls into a `tool_calls` step, publishing the SSE events as it goes. Steps are keyed
+ * by turn, so a retried attempt reuses what an earlier attempt wrote instead of adding more.
+ */
+export function modelTurnActivity(db: Db, llm: LlmConfig, log: Logger) {
+  return async function modelTurn(runId: string, turn: number): Promise<TurnResult> {
+    const ctx = Context.current();
+    const run = await db.run.findUnique({ where: { id: runId } });
+    if (!run) return { kind: 'gone' };
+    const runLog = log.child({ run_id: runId, turn, attempt: ctx.info.attempt });
+    const writer = new TurnWriter(db, run, turn);
+    await writer.forgetEarlierAttempt(ctx.info.attempt);
+
+    const request: ChatRequest = {
+      model: run.model,
+      messages: await conversationFor(db, run),
+      tools: functionTools(run.tools),
+      toolChoice: toolChoiceOf(run.toolChoice),
+      parallelToolCalls: run.parallelToolCalls,
+      temperature: run.temperature,
+      topP: run.topP,
+      maxTokens: run.maxCompletionTokens,
+      responseFormat: run.responseFormat,
+      signal: ctx.cancellationSignal,
+    };
+    // Heartbeats carry cancellation to us and tell Temporal the worker is alive while the model thinks.
+    const beat = setInterval(() => ctx.heartbeat(), 1000);
+    let finish: { reason: string; usage: { promptTokens: number; completionTokens: number } } | undefined;
+    try {
+      for await (const ev of modelFor(run.model, llm).stream(request)) {
+        if (ev.type === 'text') await writer.text(ev.delta);
+        else if (ev.type === 'tool_call') await writer.toolCall(ev.index, ev.id, ev.name, ev.argumentsDelta);
+        else finish = ev;
+      }
+    } catch (err) {
+      if (err instanceof LlmError) {
+        runLog.warn({ code: err.code, retryable: err.retryable, err: err.message }, 'model call failed');
+        throw ApplicationFailure.create({
+          type: err.code,
+          message: err.message,
+          nonRetryable: !err.retryable,
+          nextRetryDelay: err.retryAfterMs,
+        });
+      }
+      throw err;
+    } finally {
+      clearInterval(beat);
+    }
+    if (!finish) throw ApplicationFailure.retryable('The model stream ended without a finish event', 'server_error');
+    const usage = { prompt_tokens: finish.usage.promptTokens, completion_tokens: finish.usage.completionTokens, total_tokens: finish.usage.promptTokens + finish.usage.completionTokens };
+    const truncated = finish.reason === 'length' && run.maxCompletionTokens !== null;
+    return writer.finish(usage, truncated);
+  };
+}
+
+/** Writes one turn's step(s) and message, and publishes their events in OpenAI's order. */
+class TurnWriter {
+  private message?: { stepId: string; messageId: string; text: string };
+  private tools?: { stepId: string; calls: StoredCall[] };
+
+  constructor(
+    private readonly db: Db,
+    private readonly run: RunRow,
+    private readonly turn: number,
+  ) {}
+
+  private key(kind: 'message' | 'tools') {
+    return `${this.turn}:${kind}`;
+  }
+
+  /** A retry starts the turn over: reuse the earlier attempt's steps, emptied. */
+  async forgetEarlierAttempt(attempt: number): Promise<void> {
+    if (attempt === 1) return;
+    const steps = await this.db.runStep.findMany({ where: { runId: this.run.id, key: { in: [this.key('message'), this.key('tools')] } } });
+    for (const s of steps) {
+      const details = s.stepDetails as { message_creation?: { message_id: string } };
+      if (details.message_creation) {
+        this.message = { stepId: s.id, messageId: details.message_creation.message_id, text: '' };
+      } else {
+        this.tools = { stepId: s.id, calls: [] };
+      }
+    }
+  }
+
+  private async openStep(kind: 'message' | 'tools', details: object, messageId?: string) {
+    const now = nowSeconds();
+    return this.db.$transaction(async (tx) => {
+      const step = await tx.runStep.create({
+        data: {
+          id: newId('step'),
+          runId: this.run.id,
+          threadId: this.run.threadId,
+          assistantId: this.run.assistantId,
+          key: this.key(kind),
+          createdAt: now,
+          type: kind === 'message' ? 'message_creation' : 'tool_calls',
+          status: 'in_progress',
+          stepDetails: kind === 'message' ? { type: 'message_creation', message_creation: { message_id: messageId } } : details,
+        },
+      });
+      const events: RunEvent[] = [
+        { event: 'thread.run.step.created', data: stepToWire(step) },
+        { event: 'thread.run.step.in_progress', data: stepToWire(step) },
+      ];
+      if (messageId) {
+        const message = await tx.message.create({
+          data: {
+            id: messageId,
+            threadId: this.run.threadId,
+            createdAt: now,
+            role: 'assistant',
+            content: [],
+            status: 'in_progress',
+            assistantId: this.run.assistantId,
+            runId: this.run.id,
+          },
+        });
+        events.push({ event: 'thread.message.created', data: messageToWire(message) }, { event: 'thread.message.in_progress', data: messageToWire(message) });
+      }
+      await publish(tx, this.run.id, events);
+      return step;
+    });
+  }
+
+  async text(delta: string): Promise<void> {
+    if (!delta) return;
+    const m = (this.message ??= await this.newMessage());
+    const part = m.text === '' ? { index: 0, type: 'text', text: { value: delta, annotations: [] } } : { index: 0, type: 'text', text: { value: delta } };
+    m.text += delta;
+    await publish(this.db, this.run.id, [{ event: 'thread.message.delta', data: { id: m.messageId, object: 'thread.message.delta', delta: { content: [part] } } }]);
+  }
+
+  async toolCall(index: number, id: string | undefined, name: string | undefined, args: string | undefined): Promise<void> {
+    // Text before tool calls is its own finished message, as OpenAI streams it.
+    if (this.message?.text && !this.tools) await this.completeMessage(null);
+    const tools = (this.tools ??= { stepId: (await this.openStep('tools', { type: 'tool_calls', tool_calls: [] })).id, calls: [] });
+    let call = tools.calls[index];
+    let delta: object;
+    if (!call) {
+      call = { id: id ?? newId('toolCall'), type: 'function', function: { name: name ?? '', arguments: args ?? '', output: null } };
+      tools.calls[index] = call;
+      delta = { index, id: call.id, type: 'function', function: { name: call.function.name, arguments: args ?? '', output: null } };
+    } else {
+      if (!args) return;
+      call.function.arguments += args;
+      delta = { index, type: 'function', function: { arguments: args } };
+    }
+    await publish(this.db, this.run.id, [
+      { event: 'thread.run.step.delta', data: { id: tools.stepId, object: 'thread.run.step.delta', delta: { step_details: { type: 'tool_calls', tool_calls: [delta] } } } },
+    ]);
+  }
+
+  private async newMessage() {
+    const messageId = newId('message');
+    const step = await this.openStep('message', {}, messageId);
+    return { stepId: step.id, messageId, text: '' };
+  }
+
+  /** Writes the message's final text; `usage` null when a tool step of this turn carries it. */
+  private async completeMessage(usage: object | null, incomplete = false): Promise<void> {
+    const m = this.message!;
+    const now = nowSeconds();
+    await this.db.$transaction(async (tx) => {
+      const message = await tx.message.update({
+        where: { id: m.messageId },
+        data: {
+          content: [{ type: 'text', text: { value: m.text, annotations: [] } }],
+          status: incomplete ? 'incomplete' : 'completed',
+          ...(incomplete ? { incompleteAt: now, incompleteDetails: { reason: 'max_tokens' } } : { completedAt: now }),
+        },
+      });
+      const step = await tx.runStep.update({
+        where: { id: m.stepId },
+        data: { status: 'completed', completedAt: now, usage: usage ?? zeroUsage, ...(usage && { modelUsage: usage }) },
+      });
+      await publish(tx, this.run.id, [
+        { event: incomplete ? 'thread.message.incomplete' : 'thread.message.completed', data: messageToWire(message) },
+        { event: 'thread.run.step.completed', data: stepToWire(step) },
+      ]);
+    });
+  }
+
+  async finish(usage: Usage, truncated: boolean): Promise<TurnResult> {
+    const calls = this.tools?.calls.filter(Boolean) ?? [];
+    if (this.tools && calls.length) {
+      await this.db.runStep.update({ where: { id: this.tools.stepId }, data: { stepDetails: { type: 'tool_calls', tool_calls: calls as object[] }, modelUsage: usage } });
+      if (this.message) await this.dropUnusedMessage();
+      return { kind: 'tool_calls', stepId: this.tools.stepId, callIds: calls.map((c) => c.id) };
+    }
+    // An empty answer still makes an (empty) message, so the run has something to show.
+    this.message ??= await this.newMessage();
+    await this.completeMessage(usage, truncated);
+    return truncated ? { kind: 'incomplete', reason: 'max_completion_tokens' } : { kind: 'message' };
+  }
+
+  /** A retried turn that now answers with tools only: an earlier attempt's message is not part of it. */
+  private async dropUnusedMessage(): Promise<void> {
+    const m = this.message!;
+    if (m.text !== '') return;
+    await this.db.$transaction([this.db.runStep.deleteMany({ where: { id: m.stepId } }), this.db.message.deleteMany({ where: { id: m.messageId } })]);
+  }
+}
+
+type Usage = { prompt_tokens: number; completion_tokens: number; total_tokens: number };
+const zeroUsage = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 };
+
+function functionTools(tools: unknown): ToolSpec[] {
+  return (tools as { type: string; function?: ToolSpec }[]).filter((t) => t.type === 'function' && t.function).map((t) => t.function!);
+}
+
+function toolChoiceOf(choice: unknown): ToolChoice {
+  if (choice === 'none' || choice === 'required' || choice === 'auto') return choice;
+  const c = choice as { type?: string; function?: { name: string } };
+  return c?.type === 'function' && c.function ? { name: c.function.name } : 'auto';
+}

@@ -1,0 +1,19 @@
+/** Shapes passed between the run workflow and its activities (kept small: they go into history). */
+export interface ToolOutput {
+  tool_call_id: string;
+  output: string;
+}
+
+export type TurnResult =
+  | { kind: 'message' }
+  | { kind: 'tool_calls'; stepId: string; callIds: string[] }
+  | { kind: 'incomplete'; reason: 'max_completion_tokens' | 'max_prompt_tokens' }
+  /** The run's row is gone (its thread was deleted). */
+  | { kind: 'gone' };
+
+export type RunOutcome =
+  | { status: 'completed' }
+  | { status: 'failed'; error: { code: string; message: string } }
+  | { status: 'cancelled' }
+  | { status: 'expired' }
+  | { status: 'incomplete'; reason: 'max_completion_tokens' | 'max_prompt_tokens' };

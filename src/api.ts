@@ -1,0 +1,76 @@
+import { Client, Connection } from '@temporalio/client';
+import type { Server } from 'node:http';
+import type { Config } from './config.js';
+import { createDb } from './db/client.js';
+import { RunEventSubscriber } from './events/subscriber.js';
+import { createApp } from './http/app.js';
+import type { HealthCheck } from './http/routes/health.js';
+import type { Logger } from './log.js';
+import type { Deps } from './services/deps.js';
+import { createS3 } from './storage.js';
+import { ensureSearchAttributes } from './temporal.js';
+
+/** Where the three backing services are, once the stack (embedded or external) is up. */
+export interface Endpoints {
+  databaseUrl: string;
+  temporalAddress: string;
+  s3Endpoint: string;
+}
+
+export interface RunningApi {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Serves the HTTP API until closed. Connects to Postgres, Temporal and S3 but starts none. */
+export async function startApi(config: Config, endpoints: Endpoints, log: Logger): Promise<RunningApi> {
+  const db = createDb(endpoints.databaseUrl);
+  const connection = await Connection.connect({ address: endpoints.temporalAddress });
+  const temporal = new Client({ connection, namespace: config.temporal.namespace });
+  const s3 = createS3(config.s3, endpoints.s3Endpoint);
+  await ensureSearchAttributes(connection, config.temporal.namespace, log);
+  const events = new RunEventSubscriber(endpoints.databaseUrl, log);
+  const deps: Deps = { db, temporal, config, log, events };
+
+  const health: HealthCheck = async () => {
+    const probe = async (fn: () => Promise<unknown>) => {
+      try {
+        await fn();
+        return { ok: true };
+      } catch (err) {
+        return { ok: false, error: (err as Error).message };
+      }
+    };
+    const [postgres, temporalOk, s3Ok] = await Promise.all([
+      probe(() => db.$queryRaw`SELECT 1`),
+      probe(() => connection.healthService.check({})),
+      probe(async () => {
+        if (!(await s3.bucketExists(config.s3.bucket))) throw new Error(`bucket ${config.s3.bucket} is missing`);
+      }),
+    ]);
+    return { postgres, temporal: temporalOk, s3: s3Ok };
+  };
+
+  const app = createApp(deps, health);
+  const server: Server = await new Promise((resolve, reject) => {
+    const s = app.listen(config.port, config.host, () => resolve(s)).on('error', reject);
+  });
+  // Streams (SSE) can be long; the server must not cut them.
+  server.requestTimeout = 0;
+  server.headersTimeout = 60_000;
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
+  return {
+    url,
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await events.close();
+      await connection.close();
+      await db.$disconnect();
+    },
+  };
+}

@@ -1,0 +1,55 @@
+import { randomBytes } from 'node:crypto';
+import type { Db, Prisma } from '../db/client.js';
+
+/**
+ * Run events (the SSE frames of openai-contract.md §4) travel from the worker's activities to
+ * the API's streams by Postgres NOTIFY, never through workflow history. A NOTIFY sent inside a
+ * transaction is delivered at commit, so a snapshot event goes out exactly when its state is
+ * visible; Postgres delivers notifications in commit order, so one run's events keep their order.
+ */
+export interface RunEvent {
+  event: string;
+  data: unknown;
+}
+
+export type Sql = Pick<Db, '$executeRaw'> | Prisma.TransactionClient;
+
+/** One channel per run: a stream LISTENs only to the run it serves. */
+export const channelOf = (runId: string) => `events_${runId}`;
+
+/** NOTIFY payloads must stay under 8000 bytes; larger events go in numbered parts. */
+const PART_CHARS = 1800; // ≤ 4 bytes per UTF-16 unit in UTF-8 keeps a part under 7.2 kB
+
+export function encode(e: RunEvent): string[] {
+  const json = JSON.stringify(e);
+  if (json.length <= PART_CHARS) return [`w|${json}`];
+  const id = randomBytes(6).toString('hex');
+  const n = Math.ceil(json.length / PART_CHARS);
+  return Array.from({ length: n }, (_, i) => `p|${id}|${i}|${n}|${json.slice(i * PART_CHARS, (i + 1) * PART_CHARS)}`);
+}
+
+export async function publish(sql: Sql, runId: string, events: RunEvent[]): Promise<void> {
+  const channel = channelOf(runId);
+  for (const e of events) {
+    for (const payload of encode(e)) await sql.$executeRaw`SELECT pg_notify(${channel}, ${payload})`;
+  }
+}
+
+/** Reassembles parted payloads; returns the event once whole. One decoder per listening connection. */
+export class EventDecoder {
+  private readonly parts = new Map<string, string[]>();
+
+  decode(payload: string): RunEvent | undefined {
+    if (payload.startsWith('w|')) return JSON.parse(payload.slice(2)) as RunEvent;
+    const [, id, i, n] = payload.split('|', 4) as [string, string, string, string];
+    const body = payload.slice(`p|${id}|${i}|${n}|`.length);
+    const got = this.parts.get(id) ?? [];
+    got[Number(i)] = body;
+    if (got.filter((p) => p !== undefined).length < Number(n)) {
+      this.parts.set(id, got);
+      return undefined;
+    }
+    this.parts.delete(id);
+    return JSON.parse(got.join('')) as RunEvent;
+  }
+}

@@ -1,0 +1,46 @@
+/** OpenAI-shaped errors: `{error:{message,type,param,code}}` with the status OpenAI would use. */
+export type ErrorType = 'invalid_request_error' | 'server_error' | 'not_found_error' | 'authentication_error';
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly type: ErrorType = 'invalid_request_error',
+    readonly param: string | null = null,
+    readonly code: string | null = null,
+  ) {
+    super(message);
+  }
+
+  toJSON() {
+    return { error: { message: this.message, type: this.type, param: this.param, code: this.code } };
+  }
+}
+
+export const badRequest = (message: string, param: string | null = null, code: string | null = null) =>
+  new ApiError(400, message, 'invalid_request_error', param, code);
+
+/** `No assistant found with id 'asst_x'.` — the wording OpenAI clients log. */
+export const notFound = (what: string, id: string) =>
+  new ApiError(404, `No ${what} found with id '${id}'.`, 'invalid_request_error', null, null);
+
+export const invalidUrl = (method: string, path: string) =>
+  new ApiError(404, `Invalid URL (${method} ${path})`, 'invalid_request_error', null, null);
+
+export const methodNotAllowed = (method: string, path: string) =>
+  new ApiError(405, `Method ${method} is not allowed for ${path}.`, 'invalid_request_error', null, 'method_not_allowed');
+
+export const unauthorized = (key: string | undefined) =>
+  new ApiError(
+    401,
+    key
+      ? `Incorrect API key provided: ${redact(key)}.`
+      : "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
+    'invalid_request_error',
+    null,
+    'invalid_api_key',
+  );
+
+function redact(key: string): string {
+  return key.length <= 8 ? '*'.repeat(key.length) : `${key.slice(0, 3)}${'*'.repeat(key.length - 7)}${key.slice(-4)}`;
+}

@@ -1,0 +1,31 @@
+import type Router from '@koa/router';
+import type { Deps } from '../../services/deps.js';
+import { createMessage, deleteMessage, getMessage, listMessages, MessageUpdate, updateMessage } from '../../services/messages.js';
+import { messageDeleted, messageToWire } from '../../wire/message.js';
+import { body } from '../body.js';
+import { envelope, ListQuery } from '../pagination.js';
+import { MessageInput } from '../schemas.js';
+import { parse } from '../validation.js';
+
+const MessageListQuery = ListQuery.extend({ run_id: ListQuery.shape.after });
+
+export function messageRoutes(router: Router, deps: Deps): void {
+  router
+    .post('/threads/:thread_id/messages', async (ctx) => {
+      ctx.body = messageToWire(await createMessage(deps, ctx.params.thread_id!, parse(MessageInput, body(ctx))));
+    })
+    .get('/threads/:thread_id/messages', async (ctx) => {
+      const { items, hasMore } = await listMessages(deps, ctx.params.thread_id!, parse(MessageListQuery, ctx.query));
+      ctx.body = envelope(items.map(messageToWire), hasMore);
+    })
+    .get('/threads/:thread_id/messages/:message_id', async (ctx) => {
+      ctx.body = messageToWire(await getMessage(deps, ctx.params.thread_id!, ctx.params.message_id!));
+    })
+    .post('/threads/:thread_id/messages/:message_id', async (ctx) => {
+      ctx.body = messageToWire(await updateMessage(deps, ctx.params.thread_id!, ctx.params.message_id!, parse(MessageUpdate, body(ctx))));
+    })
+    .delete('/threads/:thread_id/messages/:message_id', async (ctx) => {
+      await deleteMessage(deps, ctx.params.thread_id!, ctx.params.message_id!);
+      ctx.body = messageDeleted(ctx.params.message_id!);
+    });
+}

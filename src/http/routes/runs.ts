@@ -1,0 +1,74 @@
+import type Router from '@koa/router';
+import { z } from 'zod';
+import type { Deps } from '../../services/deps.js';
+import {
+  cancelRun,
+  createRun,
+  createThreadAndRun,
+  getRun,
+  getStep,
+  listRuns,
+  listSteps,
+  RunCreate,
+  RunUpdate,
+  submitToolOutputs,
+  ThreadAndRunCreate,
+  ToolOutputsSubmit,
+  updateRun,
+} from '../../services/runs.js';
+import { runToWire } from '../../wire/run.js';
+import { stepToWire } from '../../wire/step.js';
+import { body } from '../body.js';
+import { envelope, ListQuery } from '../pagination.js';
+import { parse } from '../validation.js';
+import { streamRun } from '../sse.js';
+
+/** The only `include[]` value: file_search result content, which appears when there is any. */
+const Include = z.object({
+  'include[]': z
+    .union([z.literal('step_details.tool_calls[*].file_search.results[*].content'), z.array(z.literal('step_details.tool_calls[*].file_search.results[*].content'))])
+    .optional(),
+});
+const StepListQuery = ListQuery.extend(Include.shape);
+
+export function runRoutes(router: Router, deps: Deps): void {
+  router
+    .post('/threads/runs', async (ctx) => {
+      const input = parse(ThreadAndRunCreate, body(ctx));
+      if (input.stream) return streamRun(ctx, deps, { kind: 'createAndRun', input });
+      ctx.body = runToWire(await createThreadAndRun(deps, input));
+    })
+    .post('/threads/:thread_id/runs', async (ctx) => {
+      parse(Include, ctx.query);
+      const input = parse(RunCreate, body(ctx));
+      if (input.stream) return streamRun(ctx, deps, { kind: 'create', threadId: ctx.params.thread_id!, input });
+      ctx.body = runToWire(await createRun(deps, ctx.params.thread_id!, input));
+    })
+    .get('/threads/:thread_id/runs', async (ctx) => {
+      const { items, hasMore } = await listRuns(deps, ctx.params.thread_id!, parse(ListQuery, ctx.query));
+      ctx.body = envelope(items.map(runToWire), hasMore);
+    })
+    .get('/threads/:thread_id/runs/:run_id', async (ctx) => {
+      ctx.body = runToWire(await getRun(deps, ctx.params.thread_id!, ctx.params.run_id!));
+    })
+    .post('/threads/:thread_id/runs/:run_id', async (ctx) => {
+      ctx.body = runToWire(await updateRun(deps, ctx.params.thread_id!, ctx.params.run_id!, parse(RunUpdate, body(ctx))));
+    })
+    .post('/threads/:thread_id/runs/:run_id/cancel', async (ctx) => {
+      ctx.body = runToWire(await cancelRun(deps, ctx.params.thread_id!, ctx.params.run_id!));
+    })
+    .post('/threads/:thread_id/runs/:run_id/submit_tool_outputs', async (ctx) => {
+      const { thread_id: threadId, run_id: runId } = ctx.params as { thread_id: string; run_id: string };
+      const input = parse(ToolOutputsSubmit, body(ctx));
+      if (input.stream) return streamRun(ctx, deps, { kind: 'submit', threadId, runId, outputs: input.tool_outputs });
+      ctx.body = runToWire(await submitToolOutputs(deps, threadId, runId, input.tool_outputs));
+    })
+    .get('/threads/:thread_id/runs/:run_id/steps', async (ctx) => {
+      const { items, hasMore } = await listSteps(deps, ctx.params.thread_id!, ctx.params.run_id!, parse(StepListQuery, ctx.query));
+      ctx.body = envelope(items.map(stepToWire), hasMore);
+    })
+    .get('/threads/:thread_id/runs/:run_id/steps/:step_id', async (ctx) => {
+      parse(Include, ctx.query);
+      ctx.body = stepToWire(await getStep(deps, ctx.params.thread_id!, ctx.params.run_id!, ctx.params.step_id!));
+    });
+}

@@ -1,0 +1,87 @@
+import { z } from 'zod';
+import { Metadata } from './validation.js';
+
+/** Request pieces shared by several endpoints (openai-contract.md §6 limits). */
+
+const FunctionTool = z.strictObject({
+  type: z.literal('function'),
+  function: z.strictObject({
+    name: z
+      .string()
+      .max(64)
+      .regex(/^[A-Za-z0-9_-]+$/, 'Invalid function name: use only a-z, A-Z, 0-9, underscores and dashes.'),
+    description: z.string().optional(),
+    parameters: z.record(z.string(), z.unknown()).optional(),
+    strict: z.boolean().nullish(),
+  }),
+});
+const FileSearchTool = z.strictObject({
+  type: z.literal('file_search'),
+  file_search: z
+    .strictObject({
+      max_num_results: z.number().int().min(1).max(50).optional(),
+      ranking_options: z
+        .strictObject({ ranker: z.enum(['auto', 'default_2024_08_21']).optional(), score_threshold: z.number().min(0).max(1) })
+        .optional(),
+    })
+    .optional(),
+});
+const CodeInterpreterTool = z.strictObject({ type: z.literal('code_interpreter') });
+
+export const Tool = z.discriminatedUnion('type', [FunctionTool, FileSearchTool, CodeInterpreterTool]);
+export type Tool = z.output<typeof Tool>;
+
+/** Function tools are echoed with `strict` filled in, as OpenAI does. */
+export const normalizeTools = (tools: Tool[]) =>
+  tools.map((t) => (t.type === 'function' ? { ...t, function: { ...t.function, strict: t.function.strict ?? false } } : t));
+
+export const ToolResources = z.strictObject({
+  code_interpreter: z.strictObject({ file_ids: z.array(z.string()).max(20).optional() }).optional(),
+  file_search: z
+    .strictObject({
+      vector_store_ids: z.array(z.string()).max(1).optional(),
+      vector_stores: z.array(z.record(z.string(), z.unknown())).max(1).optional(),
+    })
+    .optional(),
+});
+
+export const ResponseFormat = z.union([
+  z.literal('auto'),
+  z.strictObject({ type: z.literal('text') }),
+  z.strictObject({ type: z.literal('json_object') }),
+  z.strictObject({
+    type: z.literal('json_schema'),
+    json_schema: z.strictObject({
+      name: z.string().max(64),
+      description: z.string().optional(),
+      schema: z.record(z.string(), z.unknown()).optional(),
+      strict: z.boolean().nullish(),
+    }),
+  }),
+]);
+
+export const Temperature = z.number().min(0).max(2).nullish();
+export const TopP = z.number().min(0).max(1).nullish();
+
+const Detail = z.enum(['auto', 'low', 'high']);
+const ContentPart = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('text'), text: z.string() }),
+  z.strictObject({ type: z.literal('image_file'), image_file: z.strictObject({ file_id: z.string(), detail: Detail.optional() }) }),
+  z.strictObject({ type: z.literal('image_url'), image_url: z.strictObject({ url: z.string(), detail: Detail.optional() }) }),
+]);
+
+const Attachment = z.strictObject({
+  file_id: z.string(),
+  tools: z.array(z.discriminatedUnion('type', [z.strictObject({ type: z.literal('code_interpreter') }), z.strictObject({ type: z.literal('file_search') })])).optional(),
+});
+
+/** A message as create-message, thread create and additional_messages take it. */
+export const MessageInput = z.strictObject({
+  role: z.enum(['user', 'assistant']),
+  content: z.union([z.string().max(256_000), z.array(ContentPart).min(1)]),
+  attachments: z.array(Attachment).nullish(),
+  metadata: Metadata.nullish(),
+});
+export type MessageInput = z.output<typeof MessageInput>;
+
+export { Metadata };

@@ -1,0 +1,39 @@
+import { randomBytes } from 'node:crypto';
+
+/** Id prefixes as OpenAI spells them (note the hyphen in `file-`). */
+export const ID_PREFIX = {
+  assistant: 'asst_',
+  thread: 'thread_',
+  message: 'msg_',
+  run: 'run_',
+  step: 'step_',
+  toolCall: 'call_',
+  file: 'file-',
+  vectorStore: 'vs_',
+} as const;
+
+export type IdKind = keyof typeof ID_PREFIX;
+
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+const ORDER_CHARS = 11;
+let lastOrder = 0;
+
+/**
+ * 24 characters after the prefix, like OpenAI's ids, but sortable: the first 11 are a
+ * monotonic, zero-padded base36 count of (milliseconds × 1024 + sequence), lowercase digits
+ * and letters only so that every Postgres collation sorts them like the numbers they encode.
+ * Lists order by id, so a cursor needs no lookup and still works after its object is deleted.
+ */
+export function newId(kind: IdKind): string {
+  lastOrder = Math.max(lastOrder + 1, Date.now() * 1024);
+  return ID_PREFIX[kind] + lastOrder.toString(36).padStart(ORDER_CHARS, '0') + randomTail(24 - ORDER_CHARS);
+}
+
+/** Random base62; rejection sampling keeps the alphabet uniform. */
+export function randomTail(length: number): string {
+  let out = '';
+  while (out.length < length) {
+    for (const byte of randomBytes(length * 2)) if (byte < 248 && out.length < length) out += BASE62[byte % 62];
+  }
+  return out;
+}

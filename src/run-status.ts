@@ -1,0 +1,35 @@
+import type { RunStatus } from 'openai/resources/beta/threads/runs/runs';
+
+/**
+ * The run lifecycle (openai-contract.md §3), in one place: the API and the activities that
+ * write statuses both ask here, so a late or repeated write can never move a run backwards.
+ */
+export type { RunStatus };
+
+export const ACTIVE_STATUSES = ['queued', 'in_progress', 'requires_action', 'cancelling'] as const satisfies readonly RunStatus[];
+export const TERMINAL_STATUSES = ['completed', 'failed', 'cancelled', 'expired', 'incomplete'] as const satisfies readonly RunStatus[];
+
+const TRANSITIONS: Record<RunStatus, readonly RunStatus[]> = {
+  queued: ['in_progress', 'cancelling', 'cancelled', 'failed', 'expired'],
+  in_progress: ['requires_action', 'completed', 'failed', 'incomplete', 'cancelling', 'cancelled', 'expired'],
+  requires_action: ['queued', 'cancelling', 'cancelled', 'expired', 'failed'],
+  // Cancellation is best effort: a run may still finish while it is being cancelled.
+  cancelling: ['cancelled', 'completed', 'failed', 'incomplete', 'expired'],
+  completed: [],
+  failed: [],
+  cancelled: [],
+  expired: [],
+  incomplete: [],
+};
+
+export function canTransition(from: RunStatus, to: RunStatus): boolean {
+  return TRANSITIONS[from].includes(to);
+}
+
+/** The statuses a run may be in for it to move to `to`. */
+export function sourcesOf(to: RunStatus): RunStatus[] {
+  return (Object.keys(TRANSITIONS) as RunStatus[]).filter((from) => canTransition(from, to));
+}
+
+export const isTerminal = (s: string): boolean => (TERMINAL_STATUSES as readonly string[]).includes(s);
+export const isActive = (s: string): boolean => (ACTIVE_STATUSES as readonly string[]).includes(s);

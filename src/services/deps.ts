@@ -1,0 +1,14 @@
+import type { Client } from '@temporalio/client';
+import type { Config } from '../config.js';
+import type { Db } from '../db/client.js';
+import type { RunEventSubscriber } from '../events/subscriber.js';
+import type { Logger } from '../log.js';
+
+/** What the services need from the process: built once at start, passed to every call. */
+export interface Deps {
+  db: Db;
+  temporal: Client;
+  config: Config;
+  log: Logger;
+  events: RunEventSubscriber;
+}

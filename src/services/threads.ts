@@ -1,0 +1,81 @@
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { z } from 'zod';
+import type { Prisma } from '../generated/prisma/client.js';
+import { notFound } from '../http/errors.js';
+import { MessageInput, Metadata, ToolResources } from '../http/schemas.js';
+import { newId } from '../ids.js';
+import { ACTIVE_STATUSES } from '../run-status.js';
+import { nowSeconds } from '../time.js';
+import type { Deps } from './deps.js';
+import { jsonOrDbNull } from './json.js';
+import { messageRow } from './messages.js';
+
+export type Tx = Prisma.TransactionClient;
+
+export const ThreadCreate = z.strictObject({
+  messages: z.array(MessageInput).optional(),
+  tool_resources: ToolResources.nullish(),
+  metadata: Metadata.nullish(),
+});
+export type ThreadCreate = z.output<typeof ThreadCreate>;
+export const ThreadUpdate = z.strictObject({ tool_resources: ToolResources.nullish(), metadata: Metadata.nullish() });
+
+/**
+ * Serialises everything that adds to a thread (messages, runs) on the thread's row lock, so
+ * the one-active-run rule holds under concurrent requests.
+ */
+export async function lockThread(tx: Tx, threadId: string): Promise<void> {
+  const rows = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM threads WHERE id = ${threadId} FOR UPDATE`;
+  if (rows.length === 0) throw notFound('thread', threadId);
+}
+
+export function activeRunOf(tx: Tx, threadId: string) {
+  return tx.run.findFirst({ where: { threadId, status: { in: [...ACTIVE_STATUSES] } }, select: { id: true } });
+}
+
+/** Creates the thread and its initial messages in one transaction, in the order given. */
+export async function insertThread(tx: Tx, input: ThreadCreate) {
+  const createdAt = nowSeconds();
+  const thread = await tx.thread.create({
+    data: { id: newId('thread'), createdAt, toolResources: jsonOrDbNull(input.tool_resources), metadata: input.metadata ?? {} },
+  });
+  const messages = (input.messages ?? []).map((m) => messageRow(thread.id, m, createdAt));
+  if (messages.length) await tx.message.createMany({ data: messages });
+  return thread;
+}
+
+export function createThread({ db }: Deps, input: ThreadCreate) {
+  return db.$transaction((tx) => insertThread(tx, input));
+}
+
+export async function getThread({ db }: Deps, id: string) {
+  const row = await db.thread.findUnique({ where: { id } });
+  if (!row) throw notFound('thread', id);
+  return row;
+}
+
+export async function updateThread(deps: Deps, id: string, input: z.output<typeof ThreadUpdate>) {
+  await getThread(deps, id);
+  const data: Prisma.ThreadUpdateInput = {};
+  if (input.tool_resources !== undefined) data.toolResources = jsonOrDbNull(input.tool_resources);
+  if (input.metadata !== undefined) data.metadata = input.metadata ?? {};
+  return deps.db.thread.update({ where: { id }, data });
+}
+
+/**
+ * Messages, runs and steps go with the thread (foreign keys cascade); a run still active is
+ * stopped first, so no workflow keeps working for a thread that is gone.
+ */
+export async function deleteThread({ db, temporal }: Deps, id: string) {
+  const active = await db.run.findMany({ where: { threadId: id, status: { in: [...ACTIVE_STATUSES] } }, select: { id: true } });
+  for (const run of active) {
+    await temporal.workflow
+      .getHandle(run.id)
+      .terminate('thread deleted')
+      .catch((err: unknown) => {
+        if (!(err instanceof WorkflowNotFoundError)) throw err;
+      });
+  }
+  const { count } = await db.thread.deleteMany({ where: { id } });
+  if (count === 0) throw notFound('thread', id);
+}

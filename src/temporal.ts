@@ -1,0 +1,20 @@
+import type { Connection } from '@temporalio/client';
+import type { Logger } from './log.js';
+
+/** Custom search attributes runs are found by in the Temporal UI (all Keyword). */
+export const SEARCH_ATTRIBUTES = ['ThreadId', 'AssistantId', 'RunStatus'] as const;
+
+/**
+ * Registers the search attributes on a Temporal server that lacks them (an external one, as in
+ * docker-compose); the embedded dev server is started with them already.
+ */
+export async function ensureSearchAttributes(connection: Connection, namespace: string, log: Logger): Promise<void> {
+  const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
+  const missing = SEARCH_ATTRIBUTES.filter((name) => !customAttributes || !(name in customAttributes));
+  if (missing.length === 0) return;
+  await connection.operatorService.addSearchAttributes({
+    namespace,
+    searchAttributes: Object.fromEntries(missing.map((name) => [name, 2 /* INDEXED_VALUE_TYPE_KEYWORD */])),
+  });
+  log.info({ missing }, 'registered Temporal search attributes');
+}

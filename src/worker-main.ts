@@ -1,0 +1,11 @@
+/** `npm run worker`: the Temporal worker alone, against external Postgres and Temporal. */
+import { loadConfig } from './config.js';
+import { log } from './log.js';
+import { requireExternal, runUntilSignal } from './process.js';
+import { startWorker } from './worker.js';
+
+await runUntilSignal(log, async () => {
+  const config = loadConfig();
+  const worker = await startWorker(config, requireExternal(config, false), log);
+  return () => worker.close();
+});

@@ -1,0 +1,19 @@
+import pg from 'pg';
+import { inject } from 'vitest';
+
+/** Reads Postgres directly, to check what the API did (or did not) write. */
+export async function sql<T = Record<string, unknown>>(text: string, params: unknown[] = []): Promise<T[]> {
+  const db = new pg.Client({ connectionString: inject('databaseUrl') });
+  await db.connect();
+  try {
+    return (await db.query(text, params)).rows as T[];
+  } finally {
+    await db.end();
+  }
+}
+
+/** How many messages mention `marker` anywhere in their content. */
+export async function messagesContaining(marker: string): Promise<number> {
+  const [row] = await sql<{ n: number }>('SELECT count(*)::int AS n FROM messages WHERE content::text LIKE $1', [`%${marker}%`]);
+  return row!.n;
+}

@@ -1,0 +1,65 @@
+/**
+ * Our own API and worker as child processes — the same entry points users run — so tests can
+ * restart them, kill them with SIGKILL, and start extra ones with other settings.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { freePort } from '../../src/stack/ports.js';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+
+export interface Service {
+  url: string;
+  env: NodeJS.ProcessEnv;
+  /** SIGTERM and wait; SIGKILL when `hard`. */
+  stop(hard?: boolean): Promise<void>;
+  output(): string;
+}
+
+export async function startService(kind: 'api' | 'worker', env: NodeJS.ProcessEnv, timeoutMs = 60_000): Promise<Service> {
+  const port = env.PORT ?? String(await freePort());
+  const fullEnv = { ...process.env, ...env, PORT: port, HOST: '127.0.0.1', LOG_LEVEL: env.LOG_LEVEL ?? 'info' };
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, `src/${kind}-main.ts`)], {
+    cwd: ROOT,
+    env: fullEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d) => (out = (out + d).slice(-20_000)));
+  child.stderr!.on('data', (d) => (out = (out + d).slice(-20_000)));
+  const url = `http://127.0.0.1:${port}`;
+  await waitReady(kind, child, url, () => out, timeoutMs);
+  return {
+    url,
+    env: fullEnv,
+    output: () => out,
+    stop: (hard = false) => stopChild(child, hard),
+  };
+}
+
+async function waitReady(kind: 'api' | 'worker', child: ChildProcess, url: string, out: () => string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${kind} exited with ${child.exitCode}:\n${out()}`);
+    if (kind === 'worker' ? out().includes('worker polling') : await healthy(url)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  child.kill('SIGKILL');
+  throw new Error(`${kind} not ready after ${timeoutMs} ms:\n${out()}`);
+}
+
+async function healthy(url: string): Promise<boolean> {
+  try {
+    return (await fetch(`${url}/health`)).ok;
+  } catch {
+    return false;
+  }
+}
+
+function stopChild(child: ChildProcess, hard: boolean): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill(hard ? 'SIGKILL' : 'SIGTERM');
+  });
+}

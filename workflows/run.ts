@@ -1,0 +1,133 @@
+/**
+ * One workflow per run (workflow id = run id): the run's whole life, durable across worker and
+ * API restarts. It only sequences; activities do the I/O (model calls, Postgres writes, events).
+ * Imports: `@temporalio/workflow` and types only, so it bundles deterministically.
+ */
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  defineUpdate,
+  isCancellation,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
+import type { RunActivities, RunOutcome, ToolOutput } from '../activities/index.js';
+
+export interface RunWorkflowInput {
+  runId: string;
+  /** Unix seconds: when a run still waiting for tool outputs becomes `expired`. */
+  expiresAt: number;
+  /** Attempts at one model call before the run fails (LLM_MAX_ATTEMPTS). */
+  modelAttempts: number;
+}
+
+/** `submit_tool_outputs`: validated here, against the workflow's own state, before it touches history. */
+export const submitToolOutputsUpdate = defineUpdate<void, [ToolOutput[]]>('submitToolOutputs');
+
+const LAST_ERROR_CODES = ['server_error', 'rate_limit_exceeded', 'invalid_prompt'];
+
+type Ended = RunOutcome['status'] | 'deleted';
+
+export async function assistantRun(input: RunWorkflowInput): Promise<Ended> {
+  const { runId } = input;
+  const store = proxyActivities<RunActivities>({
+    startToCloseTimeout: '30s',
+    retry: { initialInterval: '200ms', maximumInterval: '10s' },
+  });
+  const model = proxyActivities<RunActivities>({
+    startToCloseTimeout: '15m',
+    // The model activity heartbeats while it streams; a dead worker is noticed within this.
+    heartbeatTimeout: '20s',
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: input.modelAttempts },
+  });
+
+  let status: 'queued' | 'in_progress' | 'requires_action' | Ended = 'queued';
+  let pendingCallIds: string[] = [];
+  let submission: ToolOutput[] | undefined;
+  let submissionsRecorded = 0;
+  let submissionsAccepted = 0;
+
+  setHandler(
+    submitToolOutputsUpdate,
+    async (outputs) => {
+      // Two updates validated in one activation: the second one loses here.
+      rejectUnacceptable(outputs);
+      submission = outputs;
+      const mine = ++submissionsAccepted;
+      // Return once the outputs are stored and the run is `queued` again, so the HTTP
+      // response shows what OpenAI's does.
+      await condition(() => submissionsRecorded >= mine);
+    },
+    { validator: rejectUnacceptable },
+  );
+
+  function rejectUnacceptable(outputs: ToolOutput[]): void {
+    if (status !== 'requires_action' || submission !== undefined) {
+      throw new Error(`Runs in status "${submission ? 'queued' : status}" do not accept tool outputs.`);
+    }
+    const got = outputs.map((o) => o.tool_call_id);
+    const expected = [...pendingCallIds].sort();
+    const sorted = [...got].sort();
+    if (sorted.length !== expected.length || sorted.some((id, i) => id !== expected[i])) {
+      throw new Error(`Expected tool outputs for call_ids ${pyList(pendingCallIds)}, got ${pyList(got)}`);
+    }
+  }
+
+  const setStatus = (s: typeof status) => {
+    status = s;
+    upsertSearchAttributes([{ key: { name: 'RunStatus', type: 'KEYWORD' }, value: s }]);
+  };
+  // The status changes first, so an update racing the end is refused with the final status.
+  const finish = async (outcome: RunOutcome) => {
+    setStatus(outcome.status);
+    await CancellationScope.nonCancellable(() => store.finishRun(runId, outcome));
+    return outcome.status;
+  };
+
+  try {
+    for (let turn = 0; ; turn++) {
+      if (Date.now() >= input.expiresAt * 1000) return await finish({ status: 'expired' });
+      const begun = await store.beginTurn(runId);
+      if (begun === 'gone') return 'deleted';
+      // Cancelled in Postgres while Temporal's cancellation is still on its way.
+      if (begun === 'cancelling') return await finish({ status: 'cancelled' });
+      setStatus('in_progress');
+
+      const result = await model.modelTurn(runId, turn);
+      if (result.kind === 'gone') return 'deleted';
+      if (result.kind === 'incomplete') return await finish({ status: 'incomplete', reason: result.reason });
+      if (result.kind === 'message') return await finish({ status: 'completed' });
+
+      await store.requireAction(runId, result.stepId);
+      pendingCallIds = result.callIds;
+      setStatus('requires_action');
+      // The durable timer: fires at expires_at even if no worker was up at that moment.
+      const submitted = await condition(() => submission !== undefined, Math.max(0, input.expiresAt * 1000 - Date.now()));
+      if (!submitted) return await finish({ status: 'expired' });
+      await store.recordToolOutputs(runId, result.stepId, submission!);
+      submission = undefined;
+      submissionsRecorded++;
+      setStatus('queued');
+    }
+  } catch (err) {
+    if (isCancellation(err)) return await finish({ status: 'cancelled' });
+    return await finish({ status: 'failed', error: lastErrorOf(err) });
+  }
+}
+
+/** A failed model call's cause carries the Assistants `last_error.code` as its type. */
+function lastErrorOf(err: unknown): { code: string; message: string } {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  if (cause instanceof ApplicationFailure && cause.type && LAST_ERROR_CODES.includes(cause.type)) {
+    return { code: cause.type, message: cause.message };
+  }
+  return { code: 'server_error', message: 'Sorry, something went wrong.' };
+}
+
+/** OpenAI words these errors with Python-style lists: `['call_a', 'call_b']`. */
+function pyList(ids: string[]): string {
+  return `[${ids.map((id) => `'${id}'`).join(', ')}]`;
+}
