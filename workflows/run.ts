@@ -40,7 +40,7 @@ export async function assistantRun(input: RunWorkflowInput): Promise<Ended> {
   const model = proxyActivities<RunActivities>({
     startToCloseTimeout: '15m',
     // The model activity heartbeats while it streams; a dead worker is noticed within this.
-    heartbeatTimeout: '20s',
+    heartbeatTimeout: '5s',
     retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: input.modelAttempts },
   });
 
