@@ -5,7 +5,7 @@ import { defineConfig } from 'prisma/config';
 // Prisma's engine download server is unreachable offline, so the CLI runs on the WASM
 // schema engine through the pg driver adapter (README, "Migrations").
 // `generate` needs the variable to exist even though it never connects.
-process.env.DATABASE_URL ??= 'postgresql://localhost:5432/assistants';
+process.env.DATABASE_URL ||= 'postgresql://localhost:5432/assistants';
 
 export default defineConfig({
   experimental: { adapter: true },
