@@ -29,7 +29,7 @@ export function modelTurnActivity(db: Db, llm: LlmConfig, log: Logger) {
     if (!run) return { kind: 'gone' };
     const runLog = log.child({ run_id: runId, turn, attempt: ctx.info.attempt });
     const writer = new TurnWriter(db, run, turn);
-    await writer.forgetEarlierAttempt(ctx.info.attempt);
+    await writer.replaceEarlierAttempt();
 
     const request: ChatRequest = {
       model: run.model,
@@ -53,6 +53,8 @@ export function modelTurnActivity(db: Db, llm: LlmConfig, log: Logger) {
         else finish = ev;
       }
     } catch (err) {
+      // What was streamed so far stays with the message, for the run's end to close it with.
+      await writer.savePartialText().catch((e: unknown) => runLog.error({ err: e }, 'could not save the partial answer'));
       if (err instanceof LlmError) {
         runLog.warn({ code: err.code, retryable: err.retryable, err: err.message }, 'model call failed');
         throw ApplicationFailure.create({
@@ -88,18 +90,41 @@ class TurnWriter {
     return `${this.turn}:${kind}`;
   }
 
-  /** A retry starts the turn over: reuse the earlier attempt's steps, emptied. */
-  async forgetEarlierAttempt(attempt: number): Promise<void> {
-    if (attempt === 1) return;
-    const steps = await this.db.runStep.findMany({ where: { runId: this.run.id, key: { in: [this.key('message'), this.key('tools')] } } });
-    for (const s of steps) {
-      const details = s.stepDetails as { message_creation?: { message_id: string } };
-      if (details.message_creation) {
-        this.message = { stepId: s.id, messageId: details.message_creation.message_id, text: '' };
-      } else {
-        this.tools = { stepId: s.id, calls: [] };
+  /**
+   * A retried turn starts over. What an earlier attempt (failed, or on a worker that died)
+   * left is closed for the streams that showed it — re-streaming into the same message would
+   * double its text in the SDK's snapshot — and then removed, so the run keeps one step and
+   * one message per answer.
+   */
+  async replaceEarlierAttempt(): Promise<void> {
+    const steps = await this.db.runStep.findMany({ where: { runId: this.run.id, key: { in: [this.key('message'), this.key('tools')] } }, orderBy: { id: 'asc' } });
+    if (steps.length === 0) return;
+    const now = nowSeconds();
+    await this.db.$transaction(async (tx) => {
+      const events: RunEvent[] = [];
+      for (const step of steps) {
+        const messageId = (step.stepDetails as { message_creation?: { message_id: string } }).message_creation?.message_id;
+        if (step.status !== 'in_progress') continue;
+        if (messageId) {
+          const message = await tx.message.update({ where: { id: messageId }, data: { status: 'incomplete', incompleteAt: now, incompleteDetails: { reason: 'run_failed' } } });
+          events.push({ event: 'thread.message.incomplete', data: messageToWire(message) });
+        }
+        const failed = await tx.runStep.update({
+          where: { id: step.id },
+          data: { status: 'failed', failedAt: now, lastError: { code: 'server_error', message: 'The model call was interrupted; it is being retried.' } },
+        });
+        events.push({ event: 'thread.run.step.failed', data: stepToWire(failed) });
       }
-    }
+      await publish(tx, this.run.id, events);
+      const messageIds = steps.flatMap((s) => (s.stepDetails as { message_creation?: { message_id: string } }).message_creation?.message_id ?? []);
+      await tx.message.deleteMany({ where: { id: { in: messageIds } } });
+      await tx.runStep.deleteMany({ where: { id: { in: steps.map((s) => s.id) } } });
+    });
+  }
+
+  async savePartialText(): Promise<void> {
+    if (!this.message?.text) return;
+    await this.db.message.update({ where: { id: this.message.messageId }, data: { content: textContent(this.message.text) } });
   }
 
   private async openStep(kind: 'message' | 'tools', details: object, messageId?: string) {
@@ -184,7 +209,7 @@ class TurnWriter {
       const message = await tx.message.update({
         where: { id: m.messageId },
         data: {
-          content: [{ type: 'text', text: { value: m.text, annotations: [] } }],
+          content: textContent(m.text),
           status: incomplete ? 'incomplete' : 'completed',
           ...(incomplete ? { incompleteAt: now, incompleteDetails: { reason: 'max_tokens' } } : { completedAt: now }),
         },
@@ -204,7 +229,6 @@ class TurnWriter {
     const calls = this.tools?.calls.filter(Boolean) ?? [];
     if (this.tools && calls.length) {
       await this.db.runStep.update({ where: { id: this.tools.stepId }, data: { stepDetails: { type: 'tool_calls', tool_calls: calls as object[] }, modelUsage: usage } });
-      if (this.message) await this.dropUnusedMessage();
       return { kind: 'tool_calls', stepId: this.tools.stepId, callIds: calls.map((c) => c.id) };
     }
     // An empty answer still makes an (empty) message, so the run has something to show.
@@ -212,17 +236,11 @@ class TurnWriter {
     await this.completeMessage(usage, truncated);
     return truncated ? { kind: 'incomplete', reason: 'max_completion_tokens' } : { kind: 'message' };
   }
-
-  /** A retried turn that now answers with tools only: an earlier attempt's message is not part of it. */
-  private async dropUnusedMessage(): Promise<void> {
-    const m = this.message!;
-    if (m.text !== '') return;
-    await this.db.$transaction([this.db.runStep.deleteMany({ where: { id: m.stepId } }), this.db.message.deleteMany({ where: { id: m.messageId } })]);
-  }
 }
 
 type Usage = { prompt_tokens: number; completion_tokens: number; total_tokens: number };
 const zeroUsage = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 };
+const textContent = (value: string) => [{ type: 'text', text: { value, annotations: [] } }];
 
 function functionTools(tools: unknown): ToolSpec[] {
   return (tools as { type: string; function?: ToolSpec }[]).filter((t) => t.type === 'function' && t.function).map((t) => t.function!);

@@ -4,6 +4,7 @@
  * Imports: `@temporalio/workflow` and types only, so it bundles deterministically.
  */
 import {
+  ActivityCancellationType,
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
@@ -39,6 +40,8 @@ export async function assistantRun(input: RunWorkflowInput): Promise<Ended> {
   });
   const model = proxyActivities<RunActivities>({
     startToCloseTimeout: '15m',
+    // On cancel, wait for the call to stop and keep what it streamed, before closing the run.
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     // The model activity heartbeats while it streams; a dead worker is noticed within this.
     heartbeatTimeout: '5s',
     retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: input.modelAttempts },
