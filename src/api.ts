@@ -7,7 +7,7 @@ import { createApp } from './http/app.js';
 import type { HealthCheck } from './http/routes/health.js';
 import type { Logger } from './log.js';
 import type { Deps } from './services/deps.js';
-import { createS3 } from './storage.js';
+import { ensureBucket, s3Client } from './storage.js';
 import { ensureSearchAttributes } from './temporal.js';
 
 /** Where the three backing services are, once the stack (embedded or external) is up. */
@@ -27,7 +27,9 @@ export async function startApi(config: Config, endpoints: Endpoints, log: Logger
   const db = createDb(endpoints.databaseUrl);
   const connection = await Connection.connect({ address: endpoints.temporalAddress });
   const temporal = new Client({ connection, namespace: config.temporal.namespace });
-  const s3 = createS3(config.s3, endpoints.s3Endpoint);
+  const s3 = s3Client(endpoints.s3Endpoint, config.s3.accessKey, config.s3.secretKey, config.s3.region);
+  // An external S3 (MinIO in docker-compose) may not have the bucket yet.
+  await ensureBucket(s3, config.s3.bucket);
   await ensureSearchAttributes(connection, config.temporal.namespace, log);
   const events = new RunEventSubscriber(endpoints.databaseUrl, log);
   const deps: Deps = { db, temporal, config, log, events };

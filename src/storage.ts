@@ -1,16 +1,19 @@
 import { Client as Minio } from 'minio';
-import type { Config } from './config.js';
 
-/** The S3 client for any S3 server (SeaweedFS embedded, MinIO in docker-compose, AWS). */
-export function createS3(s3: Config['s3'], endpoint: string): Minio {
+/** Path-style S3 client: works with SeaweedFS (embedded), MinIO (docker-compose) and AWS alike. */
+export function s3Client(endpoint: string, accessKey: string, secretKey: string, region = 'us-east-1'): Minio {
   const url = new URL(endpoint);
   return new Minio({
     endPoint: url.hostname,
     port: url.port ? Number(url.port) : undefined,
     useSSL: url.protocol === 'https:',
-    accessKey: s3.accessKey,
-    secretKey: s3.secretKey,
-    region: s3.region,
+    accessKey,
+    secretKey,
+    region,
     pathStyle: true,
   });
+}
+
+export async function ensureBucket(client: Minio, bucket: string): Promise<void> {
+  if (!(await client.bucketExists(bucket))) await client.makeBucket(bucket);
 }

@@ -21,7 +21,7 @@ import { log } from '../src/log.js';
 import { startStack, StackError, type Stack, type StackOptions } from '../src/stack/index.js';
 import { findBinary } from '../src/stack/binaries.js';
 import { freePorts, isPortFree } from '../src/stack/ports.js';
-import { s3Client } from '../src/stack/s3.js';
+import { s3Client } from '../src/storage.js';
 import { SEARCH_ATTRIBUTES } from '../src/stack/temporal.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));

@@ -4,7 +4,8 @@ import { StackError } from './errors.js';
 import { lockDataDir } from './lock.js';
 import { assertPortFree } from './ports.js';
 import { startEmbeddedPostgres, stopLeftoverPostgres } from './postgres.js';
-import { ensureBucket, s3Client, startSeaweedfs } from './s3.js';
+import { ensureBucket, s3Client } from '../storage.js';
+import { startSeaweedfs } from './s3.js';
 import { startTemporalDevServer } from './temporal.js';
 
 export { StackError } from './errors.js';

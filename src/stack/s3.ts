@@ -1,6 +1,6 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Client as Minio } from 'minio';
+import { s3Client } from '../storage.js';
 import type { Logger } from '../log.js';
 import { findBinary } from './binaries.js';
 import { spawnSupervised } from './child.js';
@@ -42,24 +42,6 @@ async function internalPorts(dir: string): Promise<InternalPorts> {
   const chosen = Object.fromEntries(INTERNAL_PORTS.map((k, i) => [k, ports[i]!])) as InternalPorts;
   await writeFile(file, JSON.stringify(chosen, null, 2) + '\n');
   return chosen;
-}
-
-/** Path-style client: works with SeaweedFS, MinIO and AWS alike. */
-export function s3Client(endpoint: string, accessKey: string, secretKey: string, region = 'us-east-1'): Minio {
-  const url = new URL(endpoint);
-  return new Minio({
-    endPoint: url.hostname,
-    port: url.port ? Number(url.port) : undefined,
-    useSSL: url.protocol === 'https:',
-    accessKey,
-    secretKey,
-    region,
-    pathStyle: true,
-  });
-}
-
-export async function ensureBucket(client: Minio, bucket: string): Promise<void> {
-  if (!(await client.bucketExists(bucket))) await client.makeBucket(bucket);
 }
 
 /**
