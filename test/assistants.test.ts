@@ -1,17 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { client, failure, getJson } from './support/client.js';
+import { weatherTool } from './support/runs.js';
 
 const openai = client();
-const weatherTool = {
-  type: 'function' as const,
-  function: {
-    name: 'getCurrentWeather',
-    description: 'Get the weather in location',
-    parameters: { type: 'object', properties: { location: { type: 'string' }, unit: { type: 'string' } }, required: ['location'] },
-  },
-};
-
-
 describe('assistants', () => {
   it('creates, retrieves, modifies and deletes an assistant with OpenAI shapes', async () => {
     const created = await openai.beta.assistants.create({

@@ -4,9 +4,9 @@
  * task queue, API and worker processes, so killing them touches no other test.
  */
 import OpenAI from 'openai';
-import type { Run } from 'openai/resources/beta/threads/runs/runs';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { failure, llm, uniqueModel } from './support/client.js';
+import { waitForRun } from './support/runs.js';
 import { startService, type Service } from './support/services.js';
 
 const started: Service[] = [];
@@ -18,16 +18,6 @@ async function start(kind: 'api' | 'worker', env: Record<string, string>): Promi
   const service = await startService(kind, { ...inject('serviceEnv'), ...env });
   started.push(service);
   return service;
-}
-
-async function waitFor(openai: OpenAI, threadId: string, runId: string, done: (r: Run) => boolean, timeoutMs = 30_000): Promise<Run> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const run = await openai.beta.threads.runs.retrieve(runId, { thread_id: threadId });
-    if (done(run)) return run;
-    if (Date.now() > deadline) throw new Error(`run still ${run.status}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 async function setUp(env: Record<string, string>, replies: Parameters<ReturnType<typeof llm>['script']>[1], tools = true) {
@@ -50,8 +40,8 @@ describe('expiry', () => {
     const { openai, assistant, thread } = await setUp({ RUN_EXPIRY_SECONDS: '3' }, [{ toolCalls: [{ name: 'getCurrentWeather', arguments: { location: 'SF' } }] }]);
     const run = await openai.beta.threads.runs.create(thread.id, { assistant_id: assistant.id });
     expect(run.expires_at).toBe(run.created_at + 3);
-    const waiting = await waitFor(openai, thread.id, run.id, (r) => r.status === 'requires_action');
-    const expired = await waitFor(openai, thread.id, run.id, (r) => r.status === 'expired', 10_000);
+    const waiting = await waitForRun(openai, thread.id, run.id, (r) => r.status === 'requires_action');
+    const expired = await waitForRun(openai, thread.id, run.id, (r) => r.status === 'expired', 10_000);
     // within a second (plus the 1-second resolution of timestamps) of expires_at
     expect(Date.now() / 1000).toBeLessThan(run.expires_at! + 2.5);
     expect(expired.required_action).toBeNull();
@@ -69,13 +59,13 @@ describe('expiry', () => {
   it('expires even when no worker was up at expires_at: the timer is durable', async () => {
     const { openai, assistant, thread, worker, queue } = await setUp({ RUN_EXPIRY_SECONDS: '4' }, [{ toolCalls: [{ name: 'getCurrentWeather', arguments: { location: 'SF' } }] }]);
     const run = await openai.beta.threads.runs.create(thread.id, { assistant_id: assistant.id });
-    await waitFor(openai, thread.id, run.id, (r) => r.status === 'requires_action');
+    await waitForRun(openai, thread.id, run.id, (r) => r.status === 'requires_action');
     await worker.stop(true);
     while (Date.now() / 1000 < run.expires_at! + 2) await new Promise((r) => setTimeout(r, 200));
     // nobody could write it yet
     expect((await openai.beta.threads.runs.retrieve(run.id, { thread_id: thread.id })).status).toBe('requires_action');
     await start('worker', queue);
-    const expired = await waitFor(openai, thread.id, run.id, (r) => r.status === 'expired', 15_000);
+    const expired = await waitForRun(openai, thread.id, run.id, (r) => r.status === 'expired', 15_000);
     expect(expired.status).toBe('expired');
   });
 });
@@ -92,13 +82,13 @@ describe('process deaths', () => {
       false,
     );
     const run = await openai.beta.threads.runs.create(thread.id, { assistant_id: assistant.id });
-    await waitFor(openai, thread.id, run.id, (r) => r.status === 'in_progress');
+    await waitForRun(openai, thread.id, run.id, (r) => r.status === 'in_progress');
     // let the first attempt write its step and message, then kill it mid-stream
     const deadline = Date.now() + 10_000;
     while ((await openai.beta.threads.runs.steps.list(run.id, { thread_id: thread.id })).data.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     await worker.stop(true);
     await start('worker', queue);
-    const done = await waitFor(openai, thread.id, run.id, (r) => !['queued', 'in_progress'].includes(r.status), 60_000);
+    const done = await waitForRun(openai, thread.id, run.id, (r) => !['queued', 'in_progress'].includes(r.status), 60_000);
     expect(done.status).toBe('completed');
     const messages = (await openai.beta.threads.messages.list(thread.id)).data;
     expect(messages.map((m) => m.role)).toEqual(['assistant', 'user']);
@@ -115,7 +105,7 @@ describe('process deaths', () => {
     await new Promise((r) => setTimeout(r, 3_000));
     const again = await start('api', { ...queue, PORT: new URL(api.url).port });
     const reopened = new OpenAI({ baseURL: again.url, apiKey: 'EMPTY', maxRetries: 0 });
-    const done = await waitFor(reopened, thread.id, run.id, (r) => r.status === 'completed');
+    const done = await waitForRun(reopened, thread.id, run.id, (r) => r.status === 'completed');
     expect(done.usage!.completion_tokens).toBeGreaterThan(0);
     expect((await reopened.beta.threads.messages.list(thread.id)).data).toHaveLength(2);
   }, 60_000);

@@ -3,20 +3,9 @@ import type { Run } from 'openai/resources/beta/threads/runs/runs';
 import { describe, expect, it } from 'vitest';
 import { client, failure, llm, uniqueModel } from './support/client.js';
 import { messagesContaining, sql } from './support/db.js';
+import { settled, waitForRun, weatherTool } from './support/runs.js';
 
 const openai = client();
-const weatherTool = {
-  type: 'function' as const,
-  function: {
-    name: 'getCurrentWeather',
-    description: 'Get the weather in location',
-    parameters: {
-      type: 'object',
-      properties: { location: { type: 'string', description: 'The city and state e.g. San Francisco, CA' }, unit: { type: 'string' } },
-      required: ['location'],
-    },
-  },
-};
 const text = (m: { content: unknown[] }) => (m.content[0] as { text: { value: string } }).text.value;
 
 async function weatherBot(model: string, extra: Partial<OpenAI.Beta.AssistantCreateParams> = {}) {
@@ -29,16 +18,7 @@ async function weatherBot(model: string, extra: Partial<OpenAI.Beta.AssistantCre
   });
 }
 
-async function waitFor(threadId: string, runId: string, done: (r: Run) => boolean, timeoutMs = 30_000): Promise<Run> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const run = await openai.beta.threads.runs.retrieve(runId, { thread_id: threadId });
-    if (done(run)) return run;
-    if (Date.now() > deadline) throw new Error(`run still ${run.status}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-const settled = (r: Run) => !['queued', 'in_progress', 'cancelling'].includes(r.status);
+const waitFor = (threadId: string, runId: string, done: (r: Run) => boolean, timeoutMs?: number) => waitForRun(openai, threadId, runId, done, timeoutMs);
 
 describe("the seed's function-calling walkthrough", () => {
   it('runs step by step: create → poll to requires_action → submitToolOutputs → completed, answer uses the output', async () => {

@@ -104,9 +104,11 @@ export async function assistantRun(input: RunWorkflowInput): Promise<Ended> {
       if (result.kind === 'incomplete') return await finish({ status: 'incomplete', reason: result.reason });
       if (result.kind === 'message') return await finish({ status: 'completed' });
 
-      await store.requireAction(runId, result.stepId);
+      // Ready for outputs before Postgres says so: a client that sees `requires_action` and
+      // submits at once must find the workflow accepting.
       pendingCallIds = result.callIds;
       setStatus('requires_action');
+      await store.requireAction(runId, result.stepId);
       // The durable timer: fires at expires_at even if no worker was up at that moment.
       const submitted = await condition(() => submission !== undefined, Math.max(0, input.expiresAt * 1000 - Date.now()));
       if (!submitted) return await finish({ status: 'expired' });
