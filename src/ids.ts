@@ -30,7 +30,7 @@ export function newId(kind: IdKind): string {
 }
 
 /** Random base62; rejection sampling keeps the alphabet uniform. */
-export function randomTail(length: number): string {
+function randomTail(length: number): string {
   let out = '';
   while (out.length < length) {
     for (const byte of randomBytes(length * 2)) if (byte < 248 && out.length < length) out += BASE62[byte % 62];

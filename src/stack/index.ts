@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import type { Logger } from '../log.js';
 import { StackError } from './errors.js';
-import { lockDataDir } from './lock.js';
+import { lockDataDir, type DataDirLock } from './lock.js';
 import { assertPortFree } from './ports.js';
 import { startEmbeddedPostgres, stopLeftoverPostgres } from './postgres.js';
 import { ensureBucket, s3Client } from '../storage.js';
@@ -59,11 +59,15 @@ async function timed<T>(log: Logger, what: string, detail: string, start: () => 
  */
 export async function startStack(opts: StackOptions): Promise<Stack> {
   const { log, ports } = opts;
-  await mkdir(opts.dataDir, { recursive: true });
-  const lock = await lockDataDir(opts.dataDir);
+  // Only embedded services keep state in dataDir, so only they need it to themselves.
+  let lock: DataDirLock | null = null;
+  if (!opts.databaseUrl || !opts.temporalAddress || !opts.s3Endpoint) {
+    await mkdir(opts.dataDir, { recursive: true });
+    lock = await lockDataDir(opts.dataDir);
+  }
   try {
     // Temporal and SeaweedFS die with their parent (see child.ts); Postgres may not have.
-    if (lock.ownerDied && !opts.databaseUrl) await stopLeftoverPostgres(opts.dataDir, log);
+    if (lock?.ownerDied && !opts.databaseUrl) await stopLeftoverPostgres(opts.dataDir, log);
     // Every port is checked before anything starts, so a clash costs no cleanup.
     if (!opts.databaseUrl) await assertPortFree(ports.postgres, 'Postgres', 'POSTGRES_PORT');
     if (!opts.temporalAddress) {
@@ -72,7 +76,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     }
     if (!opts.s3Endpoint) await assertPortFree(ports.s3, 'S3', 'S3_PORT');
   } catch (err) {
-    await lock.release();
+    await lock?.release();
     throw err;
   }
 
@@ -109,7 +113,6 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       }),
     );
     keep(1, server);
-    log.info(`Temporal UI at ${server.uiUrl}`);
     return { address: server.address, uiUrl: server.uiUrl };
   };
 
@@ -138,7 +141,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       for (const service of [...running].reverse()) {
         await service?.stop().catch((err: unknown) => log.error({ err }, 'failed to stop a service'));
       }
-      await lock.release();
+      await lock?.release();
     })());
 
   const [pg, tp, s3r] = await Promise.allSettled([postgres(), temporal(), s3()]);

@@ -1,4 +1,4 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { s3Client } from '../storage.js';
 import type { Logger } from '../log.js';
@@ -107,11 +107,33 @@ export async function startSeaweedfs(opts: SeaweedfsOptions): Promise<RunningSea
     // LevelDB journal and append-only volumes, which survive SIGKILL (checked by test/stack.test.ts).
     stopTimeoutMs: 1_000,
   });
+  // weed also listens on Unix sockets it names after the ports and, when killed, leaves behind.
+  const sockets = [
+    `master-grpc-${p.masterGrpc}`,
+    `volume-grpc-${p.volumeGrpc}`,
+    `filer-${p.filer}`,
+    `filer-grpc-${p.filerGrpc}`,
+    `s3-${opts.port}`,
+    `s3-grpc-${p.s3Grpc}`,
+  ].map((name) => `/tmp/seaweedfs-${name}.sock`);
+  const removeSockets = () => Promise.all(sockets.map((file) => rm(file, { force: true })));
+
   const endpoint = `http://127.0.0.1:${opts.port}`;
   const client = s3Client(endpoint, opts.accessKey, opts.secretKey);
-  await child.waitUntilReady(
-    async () => (await volumeServerJoined(p.master)) && Array.isArray(await client.listBuckets()),
-    START_TIMEOUT_MS,
-  );
-  return { endpoint, stop: () => child.stop() };
+  try {
+    await child.waitUntilReady(
+      async () => (await volumeServerJoined(p.master)) && Array.isArray(await client.listBuckets()),
+      START_TIMEOUT_MS,
+    );
+  } catch (err) {
+    await removeSockets();
+    throw err;
+  }
+  return {
+    endpoint,
+    stop: async () => {
+      await child.stop();
+      await removeSockets();
+    },
+  };
 }

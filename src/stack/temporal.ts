@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import type { Logger } from '../log.js';
+import { SEARCH_ATTRIBUTES } from '../temporal.js';
 import { findBinary } from './binaries.js';
 import { spawnSupervised } from './child.js';
 
@@ -20,8 +21,6 @@ export interface RunningTemporal {
   stop(): Promise<void>;
 }
 
-/** Custom search attributes the runs are indexed by; registered on every start (idempotent). */
-export const SEARCH_ATTRIBUTES = ['ThreadId', 'AssistantId', 'RunStatus'] as const;
 
 const START_TIMEOUT_MS = 30_000;
 
