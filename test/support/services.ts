@@ -11,6 +11,8 @@ const ROOT = path.resolve(import.meta.dirname, '../..');
 export interface Service {
   url: string;
   env: NodeJS.ProcessEnv;
+  /** The child's process id (a worker's memory can be read from /proc/<pid>/status). */
+  pid: number;
   /** SIGTERM and wait; SIGKILL when `hard`. */
   stop(hard?: boolean): Promise<void>;
   output(): string;
@@ -32,6 +34,7 @@ export async function startService(kind: 'api' | 'worker', env: NodeJS.ProcessEn
   return {
     url,
     env: fullEnv,
+    pid: child.pid!,
     output: () => out,
     stop: (hard = false) => stopChild(child, hard),
   };

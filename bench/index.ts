@@ -1,0 +1,652 @@
+/**
+ * `npm run bench`: measures the system on this machine and prints figures against baselines
+ * measured in the same run. A benchmark, not a test: nothing here asserts on timing; the final
+ * table labels each target PASS or MISS for information, and the exit code is 0 unless a
+ * section crashed.
+ *
+ *   a. throughput: completed runs/s, 64 SDK clients, instant model — vs a bare Temporal workflow
+ *      (each figure: a warm-up, then 600 runs or 25 s, whichever comes first)
+ *   b. memory: worker RSS with 1,000 runs parked in requires_action, and how late they expire
+ *      (RUN_EXPIRY_SECONDS 120 by default: on 2 cores the worker parks ~10 runs/s, and the
+ *      first run must not expire before the last is parked)
+ *   c. streaming time to first token — vs calling the model directly
+ *   d. total run time with a ~100 ms model — vs calling the model directly
+ *   e. delta transport: Postgres NOTIFY vs Redis pub/sub
+ *
+ * Sizes can be changed through the environment: BENCH_RUNS, BENCH_CLIENTS, BENCH_CLIENT_THREADS,
+ * BENCH_POLL_MS, BENCH_PARKED, BENCH_EXPIRY_SECONDS, BENCH_SAMPLES, BENCH_TRANSPORT_COUNT,
+ * REDIS_URL, BENCH_WORKER_ENV=K=V,… (extra settings for every worker started, e.g.
+ * WORKER_MAX_CACHED_WORKFLOWS=50), and BENCH_ONLY=a,c to run some sections only.
+ */
+import { Client, Connection } from '@temporalio/client';
+import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker as TemporalWorker } from '@temporalio/worker';
+import { randomUUID } from 'node:crypto';
+import { availableParallelism, loadavg } from 'node:os';
+import path from 'node:path';
+import OpenAI from 'openai';
+import pg from 'pg';
+import { log } from '../src/log.js';
+import { startHarness, type Harness } from '../test/support/harness.js';
+import type { Reply } from '../test/support/scripted-llm.js';
+import { startService, type Service } from '../test/support/services.js';
+import type { ClientsData, ClientsMessage } from './clients.js';
+import { floorActivities } from './floor-activity.js';
+import { floorWorkflow } from './floor-workflow.js';
+import { cpuByPid, cpuShares, fmt, median, memoryDetail, percentile, pool, rssMb, sleep, table, tsThread, waitFor, type Row } from './lib.js';
+import { timedHistory, timeline } from './history.js';
+import { postgresTransport, redisTransport, type TransportResult } from './transport.js';
+
+const int = (name: string, fallback: number) => {
+  const v = Number(process.env[name]);
+  return Number.isInteger(v) && v > 0 ? v : fallback;
+};
+const CFG = {
+  runs: int('BENCH_RUNS', 600),
+  clients: int('BENCH_CLIENTS', 64),
+  clientThreads: int('BENCH_CLIENT_THREADS', 4),
+  pollMs: int('BENCH_POLL_MS', 50),
+  parked: int('BENCH_PARKED', 1000),
+  expirySeconds: int('BENCH_EXPIRY_SECONDS', 120),
+  samples: int('BENCH_SAMPLES', 20),
+  transportCount: int('BENCH_TRANSPORT_COUNT', 2000),
+  redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+  /** `K=V,K=V` for every worker the benchmark starts, e.g. WORKER_MAX_CACHED_WORKFLOWS=50. */
+  workerEnv: Object.fromEntries(
+    (process.env.BENCH_WORKER_ENV ?? '')
+      .split(',')
+      .map((kv) => kv.trim())
+      .filter(Boolean)
+      .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+  ) as Record<string, string>,
+  only: new Set((process.env.BENCH_ONLY ?? 'a,b,c,d,e').split(',').map((s) => s.trim())),
+};
+
+const cores = availableParallelism();
+const quietTemporal = new DefaultLogger('WARN');
+const now = () => performance.timeOrigin + performance.now();
+const say = (line: string) => console.log(line);
+const rows: Row[] = [];
+const verdict = (ok: boolean) => (ok ? 'PASS' : 'MISS');
+
+/** Replies of the scripted model by model name, and when each request for it arrived. */
+const replies = new Map<string, Reply>();
+const arrivals = new Map<string, number[]>();
+function scriptModel(model: string, reply: Reply) {
+  replies.set(model, reply);
+  arrivals.set(model, []);
+}
+
+/** Stopped on the way out, newest first, whatever happened. */
+const cleanups: (() => Promise<unknown>)[] = [];
+async function cleanUp() {
+  for (const fn of cleanups.splice(0).reverse()) await fn().catch((err: unknown) => console.error('cleanup failed:', err));
+}
+
+// ---- a. throughput ----
+
+/** Which process a CPU sample belongs to, for the breakdowns. */
+function processLabel(pids: Record<string, number>) {
+  return (pid: number, comm: string) => {
+    for (const [name, p] of Object.entries(pids)) if (p === pid) return name;
+    if (comm === 'postgres') return 'postgres';
+    if (comm.startsWith('temporal')) return 'temporal server';
+    if (comm === 'weed') return 'seaweedfs';
+    return 'other processes (not ours)';
+  };
+}
+
+interface Throughput {
+  perSecond: number;
+  counted: number;
+  windowSeconds: number;
+  errors: number;
+  latencyP50: number;
+  latencyP99: number;
+  cpu: [string, number][];
+  extra?: string;
+}
+
+const WARM_MAX_MS = 8_000;
+const WINDOW_MAX_MS = 25_000;
+
+/**
+ * Waits out the warm-up (2 runs per client, or 15 s), then counts completions until `CFG.runs`
+ * more have ended or 45 s have passed: runs/s over that window, every client busy throughout.
+ */
+async function measureWindow(ends: number[], pids: Record<string, number>) {
+  const until = async (done: () => boolean) => {
+    while (!done()) await sleep(20);
+  };
+  const go = now();
+  await until(() => ends.length >= CFG.clients * 2 || now() - go > WARM_MAX_MS);
+  const from = now();
+  const cpu0 = await cpuByPid();
+  const base = ends.length;
+  await until(() => ends.length - base >= CFG.runs || now() - from > WINDOW_MAX_MS);
+  const to = now();
+  const cpu1 = await cpuByPid();
+  const counted = ends.filter((e) => e > from && e <= to).length;
+  const seconds = (to - from) / 1000;
+  return { perSecond: counted / seconds, counted, windowSeconds: seconds, from, to, cpu: cpuShares(cpu0, cpu1, seconds, processLabel(pids)) };
+}
+
+async function floorThroughput(h: Harness): Promise<Throughput> {
+  const taskQueue = `bench-floor-${randomUUID()}`;
+  const { code } = await bundleWorkflowCode({ workflowsPath: path.resolve(import.meta.dirname, 'floor-workflow.ts'), logger: quietTemporal });
+  const native = await NativeConnection.connect({ address: h.stack.temporalAddress });
+  const worker = await TemporalWorker.create({ connection: native, namespace: 'default', taskQueue, workflowBundle: { code }, activities: floorActivities });
+  const running = worker.run();
+  const connection = await Connection.connect({ address: h.stack.temporalAddress });
+  const client = new Client({ connection, namespace: 'default' });
+  try {
+    let stopped = false;
+    const ends: number[] = [];
+    const latencies: number[] = [];
+    let errors = 0;
+    const loops = Promise.all(
+      Array.from({ length: CFG.clients }, async () => {
+        while (!stopped) {
+          const t0 = now();
+          try {
+            await client.workflow.execute(floorWorkflow, { taskQueue, workflowId: `floor-${randomUUID()}`, args: [] });
+            const end = now();
+            ends.push(end);
+            latencies.push(end - t0);
+          } catch {
+            errors++;
+            await sleep(200);
+          }
+        }
+      }),
+    );
+    const w = await measureWindow(ends, { 'bench process (floor worker + clients)': process.pid, 'api (idle)': h.api.pid, 'worker (idle)': h.worker!.pid });
+    stopped = true;
+    await loops;
+    const inWindow = latencies.filter((_, i) => ends[i]! > w.from && ends[i]! <= w.to);
+    return { ...w, errors, latencyP50: median(inWindow), latencyP99: percentile(inWindow, 99) };
+  } finally {
+    worker.shutdown();
+    await running.catch(() => {});
+    await native.close();
+    await connection.close();
+  }
+}
+
+async function oursThroughput(h: Harness, openai: OpenAI, mode: 'poll' | 'stream'): Promise<Throughput> {
+  const model = 'bench-instant';
+  scriptModel(model, { text: 'Hi!' });
+  const assistant = await openai.beta.assistants.create({ model, name: `bench throughput ${mode}` });
+  const tickets = new SharedArrayBuffer(4);
+  const STOP = 1_000_000_000;
+  const threads = Math.min(CFG.clientThreads, CFG.clients);
+  const ends: number[] = [];
+  const latencies: number[] = [];
+  const polls: number[] = [];
+  const statuses = new Map<string, number>();
+  const errorMessages = new Map<string, number>();
+  let errors = 0;
+
+  const workers = Array.from({ length: threads }, (_, i) => {
+    const clients = Math.floor(CFG.clients / threads) + (i < CFG.clients % threads ? 1 : 0);
+    const data: ClientsData = { apiUrl: h.api.url, assistantId: assistant.id, clients, mode, pollMs: CFG.pollMs, tickets, total: STOP };
+    return tsThread(new URL('./clients.ts', import.meta.url), data);
+  });
+  const terminateAll = () => Promise.all(workers.map((w) => w.terminate()));
+  cleanups.push(terminateAll);
+  try {
+    let ready = 0;
+    let done = 0;
+    let allDone!: () => void;
+    const finished = new Promise<void>((resolve) => (allDone = resolve));
+    const allReady = new Promise<void>((resolve, reject) => {
+      for (const w of workers) {
+        w.on('error', reject);
+        w.on('message', (m: ClientsMessage) => {
+          if (m.type === 'ready' && ++ready === workers.length) resolve();
+          if (m.type === 'done' && ++done === workers.length) allDone();
+          if (m.type === 'run') {
+            ends.push(m.end);
+            latencies.push(m.ms);
+            polls.push(m.polls);
+            statuses.set(m.status, (statuses.get(m.status) ?? 0) + 1);
+          }
+          if (m.type === 'error') {
+            errors++;
+            errorMessages.set(m.message, (errorMessages.get(m.message) ?? 0) + 1);
+          }
+        });
+      }
+    });
+    await allReady;
+    for (const w of workers) w.postMessage('go');
+    const w = await measureWindow(ends, { api: h.api.pid, worker: h.worker!.pid, 'bench process (SDK clients + scripted LLM)': process.pid });
+    Atomics.store(new Int32Array(tickets), 0, STOP);
+    await Promise.race([finished, sleep(60_000)]);
+    const inWindow = latencies.filter((_, i) => ends[i]! > w.from && ends[i]! <= w.to);
+    const statusText = [...statuses.entries()].map(([s, n]) => `${s} ${n}`).join(', ');
+    let errorText = '';
+    if (errors) {
+      errorText = `; ${errors} client errors: ${[...errorMessages.entries()].slice(0, 3).map(([m, n]) => `${n}× ${m}`).join('; ')}`;
+      const apiErrors = h.api.output().split('\n').filter((l) => l.includes('"level":50')).slice(-2);
+      if (apiErrors.length) errorText += `\n  API error log (last ${apiErrors.length}): ${apiErrors.map((l) => l.slice(0, 400)).join('\n    ')}`;
+    }
+    return {
+      ...w,
+      errors,
+      latencyP50: median(inWindow),
+      latencyP99: percentile(inWindow, 99),
+      extra: `runs ended: ${statusText}${mode === 'poll' ? `; retrieve calls per run p50 ${median(polls)}` : ''}${errorText}`,
+    };
+  } finally {
+    await terminateAll();
+  }
+}
+
+async function sectionThroughput(h: Harness, openai: OpenAI) {
+  say(
+    `\n== a. throughput: ${CFG.clients} concurrent clients, instant model; after a warm-up of ${CFG.clients * 2} runs (at most ${WARM_MAX_MS / 1000} s), ` +
+      `${CFG.runs} runs counted (at most ${WINDOW_MAX_MS / 1000} s) ==`,
+  );
+  const describe = (name: string, t: Throughput) => {
+    say(`${name}: ${fmt(t.perSecond)} runs/s (${t.counted} in ${fmt(t.windowSeconds)} s); latency p50 ${fmt(t.latencyP50, 0)} ms, p99 ${fmt(t.latencyP99, 0)} ms; ${t.errors} errors`);
+    if (t.extra) say(`  ${t.extra}`);
+    if (t.cpu.length) say(`  CPU in the window (100% = one core; ${cores} cores): ${t.cpu.map(([n, p]) => `${n} ${fmt(p, 0)}%`).join(', ')}`);
+  };
+  const floor = await floorThroughput(h);
+  describe('floor: bare Temporal workflow + one no-op activity (client.workflow.execute)', floor);
+  const threads = Math.min(CFG.clientThreads, CFG.clients);
+  const ours = await oursThroughput(h, openai, 'poll');
+  describe(`ours: runs.create, then runs.retrieve every ${CFG.pollMs} ms until done (SDK clients on ${threads} threads)`, ours);
+  rows.push({
+    section: 'a',
+    metric: 'throughput, completed runs/s (create + poll)',
+    target: '>= 100 runs/s',
+    measured: `${fmt(ours.perSecond)} runs/s`,
+    baseline: `floor ${fmt(floor.perSecond)} runs/s (ours/floor ${fmt(ours.perSecond / floor.perSecond, 2)})`,
+    verdict: verdict(ours.perSecond >= 100),
+  });
+  const streamed = await oursThroughput(h, openai, 'stream');
+  describe(`ours, streamed instead of polled: runs.stream(...).finalRun() (SDK clients on ${threads} threads)`, streamed);
+  rows.push({
+    section: 'a',
+    metric: 'throughput, completed runs/s (stream: true)',
+    target: 'info',
+    measured: `${fmt(streamed.perSecond)} runs/s`,
+    baseline: `floor ${fmt(floor.perSecond)} runs/s (ours/floor ${fmt(streamed.perSecond / floor.perSecond, 2)})`,
+    verdict: 'INFO',
+  });
+}
+
+// ---- b. memory and expiry ----
+
+async function sectionMemory(h: Harness) {
+  say(`\n== b. memory: ${CFG.parked} runs parked in requires_action on a dedicated worker; RUN_EXPIRY_SECONDS=${CFG.expirySeconds} ==`);
+  const model = 'bench-park';
+  scriptModel(model, { toolCalls: [{ name: 'lookup', arguments: { query: 'weather' } }] });
+  const queue = `bench-mem-${randomUUID()}`;
+  const env = { ...h.env, TEMPORAL_TASK_QUEUE: queue };
+  let api: Service | undefined;
+  let worker: Service | undefined;
+  const db = new pg.Client({ connectionString: h.databaseUrl });
+  await db.connect();
+  const connection = await Connection.connect({ address: h.stack.temporalAddress });
+  let sampler: NodeJS.Timeout | undefined;
+  const stopAll = async () => {
+    clearInterval(sampler);
+    await Promise.all([api?.stop(), worker?.stop()]);
+    await db.end().catch(() => {});
+    await connection.close().catch(() => {});
+  };
+  cleanups.push(stopAll);
+  try {
+    [api, worker] = await Promise.all([startService('api', { ...env, LOG_LEVEL: 'warn', RUN_EXPIRY_SECONDS: String(CFG.expirySeconds) }), startService('worker', { ...env, ...CFG.workerEnv })]);
+    const pid = worker.pid;
+    await sleep(2_000);
+    const idle = await rssMb(pid);
+    say(`worker pid ${pid}, idle: ${fmt(idle)} MB RSS (${await memoryDetail(pid)})`);
+    const samples: { t: number; mb: number }[] = [];
+    sampler = setInterval(() => void rssMb(pid).then((mb) => samples.push({ t: now(), mb })), 250);
+
+    const openai = new OpenAI({ baseURL: api.url, apiKey: 'bench', maxRetries: 2, timeout: 60_000 });
+    const assistant = await openai.beta.assistants.create({
+      model,
+      name: 'bench parked',
+      tools: [{ type: 'function', function: { name: 'lookup', parameters: { type: 'object', properties: { query: { type: 'string' } } } } }],
+    });
+
+    // The watch: one query every ~100 ms, from before the first run exists. A run's expiry is
+    // stamped with the start of the first query that sees it expired (an upper bound).
+    const seen = new Map<string, number>();
+    let parkedNow = 0;
+    let parkedPeak = 0;
+    let allParkedAt: number | undefined;
+    let rssAllParked: number | undefined;
+    let parkedDetail = '';
+    let expected = CFG.parked;
+    let watching = true;
+    let watchDeadline = now() + 600_000;
+    const watch = (async () => {
+      while (watching && now() < watchDeadline) {
+        const tick = now();
+        const { rows: r } = await db.query<{ parked: number; expired: string[] | null }>(
+          "SELECT count(*) FILTER (WHERE status = 'requires_action')::int AS parked, array_agg(id) FILTER (WHERE status = 'expired') AS expired FROM runs WHERE assistant_id = $1",
+          [assistant.id],
+        );
+        parkedNow = r[0]!.parked;
+        parkedPeak = Math.max(parkedPeak, parkedNow);
+        for (const id of r[0]!.expired ?? []) if (!seen.has(id)) seen.set(id, tick);
+        if (allParkedAt === undefined && parkedNow >= expected) {
+          allParkedAt = now();
+          rssAllParked = await rssMb(pid);
+          parkedDetail = await memoryDetail(pid);
+        }
+        if (seen.size >= expected) break;
+        await sleep(Math.max(0, 100 - (now() - tick)));
+      }
+    })();
+
+    const t0 = now();
+    let createErrors = 0;
+    await pool(
+      Array.from({ length: CFG.parked }, (_, i) => i),
+      32,
+      async (i) => {
+        try {
+          await openai.beta.threads.createAndRun({ assistant_id: assistant.id, thread: { messages: [{ role: 'user', content: `park ${i}` }] } });
+        } catch {
+          createErrors++;
+        }
+      },
+    );
+    const created = now();
+    expected = CFG.parked - createErrors;
+    say(`created ${expected} runs in ${fmt((created - t0) / 1000)} s (${fmt((expected * 1000) / (created - t0))} runs/s)${createErrors ? `, ${createErrors} failed` : ''}`);
+
+    const { rows: exp } = await db.query<{ id: string; expires_at: number }>('SELECT id, expires_at FROM runs WHERE assistant_id = $1', [assistant.id]);
+    const expiresAt = new Map(exp.map((r) => [r.id, r.expires_at * 1000]));
+    const firstExpiry = Math.min(...expiresAt.values());
+    const lastExpiry = Math.max(...expiresAt.values());
+    watchDeadline = lastExpiry + 30_000;
+    await waitFor('every run to be parked', async () => allParkedAt !== undefined || seen.size > 0, Math.max(0, firstExpiry - now()) + 5_000, 100);
+    if (allParkedAt !== undefined) {
+      say(`all ${expected} parked ${fmt((allParkedAt - created) / 1000)} s after the last create: worker RSS ${fmt(rssAllParked!)} MB (${parkedDetail})`);
+    } else {
+      say(`runs began to expire before all were parked (at most ${parkedPeak} at once): raise BENCH_EXPIRY_SECONDS`);
+    }
+    say(`expiries due from ${fmt((firstExpiry - now()) / 1000)} s to ${fmt((lastExpiry - now()) / 1000)} s from now`);
+    const laterAt = Math.min((allParkedAt ?? now()) + 20_000, firstExpiry - 1_000);
+    let rssLater: number | undefined;
+    if (laterAt > now()) {
+      await sleep(laterAt - now());
+      rssLater = await rssMb(pid);
+    }
+    await watch;
+    watching = false;
+    clearInterval(sampler);
+    const rssAfter = await rssMb(pid);
+    if (Number.isNaN(rssAfter)) say(`the worker process is gone; its last output:\n${worker.output().slice(-4000)}`);
+    const parkedSamples = samples.filter((s) => s.t >= (allParkedAt ?? Infinity) && s.t < firstExpiry).map((s) => s.mb);
+    const peakParked = Math.max(rssAllParked ?? 0, rssLater ?? 0, ...parkedSamples);
+    const peakAll = Math.max(...samples.map((s) => s.mb), peakParked);
+    say(
+      `worker RSS: idle ${fmt(idle)} MB; all parked ${fmt(rssAllParked ?? NaN)} MB; ` +
+        `${rssLater !== undefined ? `${fmt((laterAt - (allParkedAt ?? laterAt)) / 1000, 0)} s later ${fmt(rssLater)} MB; ` : ''}` +
+        `peak while parked ${fmt(peakParked)} MB; peak over creation and expiry ${fmt(peakAll)} MB; after all expired ${fmt(rssAfter)} MB`,
+    );
+
+    const lateness = [...seen.entries()].filter(([id]) => expiresAt.has(id)).map(([id, at]) => at - expiresAt.get(id)!);
+    const missing = expiresAt.size - lateness.length;
+    const { rows: finalRows } = await db.query<{ status: string; n: number }>('SELECT status, count(*)::int AS n FROM runs WHERE assistant_id = $1 GROUP BY status', [assistant.id]);
+    say(
+      `expiry lateness (first seen expired − expires_at; ~100 ms resolution): ${lateness.length} of ${expiresAt.size} seen; ` +
+        `p50 ${fmt(percentile(lateness, 50), 0)} ms, p99 ${fmt(percentile(lateness, 99), 0)} ms, max ${fmt(Math.max(...lateness), 0)} ms; ` +
+        `${lateness.filter((l) => l <= 1000).length} within 1 s; final statuses ${JSON.stringify(Object.fromEntries(finalRows.map((r) => [r.status, r.n])))}`,
+    );
+    const perSecond = new Map<number, number>();
+    for (const t of expiresAt.values()) perSecond.set(t, (perSecond.get(t) ?? 0) + 1);
+    say(`  expires_at has whole seconds: ${perSecond.size} distinct, up to ${Math.max(...perSecond.values())} runs due in the same second`);
+
+    // Where the lateness comes from, on a sample: the durable timer vs what runs after it.
+    const client = new Client({ connection, namespace: 'default' });
+    const sample = [...expiresAt.keys()].filter((_, i, all) => i % Math.max(1, Math.floor(all.length / 40)) === 0);
+    const timer: number[] = [];
+    const after: number[] = [];
+    for (const id of sample) {
+      const events = await timedHistory(client, id).catch(() => []);
+      const fired = events.find((e) => e.kind === 'timerFired');
+      const written = events.find((e) => e.kind === 'activityTaskCompleted' && e.activity === 'finishRun' && e.at >= (fired?.at ?? Infinity));
+      if (!fired || !written) continue;
+      timer.push(fired.at - expiresAt.get(id)!);
+      after.push(written.at - fired.at);
+    }
+    if (timer.length) {
+      say(
+        `  from ${timer.length} workflow histories: timer fired after expires_at p50 ${fmt(median(timer), 0)} ms, max ${fmt(Math.max(...timer), 0)} ms; ` +
+          `timer fired → finishRun done (status written) p50 ${fmt(median(after), 0)} ms, max ${fmt(Math.max(...after), 0)} ms`,
+      );
+    }
+
+    rows.push({
+      section: 'b',
+      metric: `worker RSS, ${expected} runs parked`,
+      target: '<= 300 MB',
+      measured: allParkedAt === undefined ? `${fmt(peakAll)} MB peak (never all parked)` : `${fmt(peakParked)} MB peak while parked`,
+      baseline: `idle worker ${fmt(idle)} MB`,
+      verdict: allParkedAt === undefined ? 'INVALID' : verdict(peakParked <= 300),
+    });
+    const maxLate = missing ? Infinity : Math.max(...lateness);
+    rows.push({
+      section: 'b',
+      metric: 'expiry lateness max (p50 / p99)',
+      target: 'every run <= 1000 ms',
+      measured: `${missing ? `${missing} not seen; ` : ''}${fmt(Math.max(...lateness), 0)} ms (${fmt(percentile(lateness, 50), 0)} / ${fmt(percentile(lateness, 99), 0)})`,
+      baseline: 'expires_at',
+      verdict: verdict(maxLate <= 1000),
+    });
+  } finally {
+    await stopAll();
+  }
+}
+
+// ---- c, d. latency against the model alone ----
+
+/** One streamed completion straight from the model: ms to the first content and to the end. */
+async function direct(llm: OpenAI, model: string): Promise<{ first: number; total: number }> {
+  const t0 = now();
+  const stream = await llm.chat.completions.create({ model, messages: [{ role: 'user', content: 'hi' }], stream: true });
+  let first = NaN;
+  for await (const chunk of stream) if (Number.isNaN(first) && chunk.choices[0]?.delta?.content) first = now() - t0;
+  return { first, total: now() - t0 };
+}
+
+/** One streamed run through our server: ms to run.created, to the model request, to the first textDelta, to finalRun. */
+async function throughServer(openai: OpenAI, assistantId: string, model: string) {
+  const thread = await openai.beta.threads.create({ messages: [{ role: 'user', content: 'hi' }] });
+  const before = arrivals.get(model)!.length;
+  const t0 = now();
+  const stream = openai.beta.threads.runs.stream(thread.id, { assistant_id: assistantId });
+  let created = NaN;
+  let first = NaN;
+  stream.on('event', (e) => {
+    if (e.event === 'thread.run.created' && Number.isNaN(created)) created = now() - t0;
+  });
+  stream.on('textDelta', () => {
+    if (Number.isNaN(first)) first = now() - t0;
+  });
+  const run = await stream.finalRun();
+  const total = now() - t0;
+  if (run.status !== 'completed') throw new Error(`run ended ${run.status}: ${JSON.stringify(run.last_error)}`);
+  const arrival = (arrivals.get(model)![before] ?? NaN) - t0;
+  return { created, arrival, first, total, runId: run.id, t0 };
+}
+
+async function sectionLatency(h: Harness, openai: OpenAI, temporal: Client, which: 'c' | 'd') {
+  const delay = which === 'c' ? 200 : 100;
+  const model = which === 'c' ? 'bench-ttft' : 'bench-total';
+  scriptModel(model, which === 'c' ? { text: 'Hello there! How can I help you today?', firstTokenDelayMs: delay } : { text: 'Done, all good.', firstTokenDelayMs: delay, chunkSize: 1000 });
+  say(
+    which === 'c'
+      ? `\n== c. streaming time to first token: model waits ${delay} ms before its first token; median of ${CFG.samples} ==`
+      : `\n== d. total run time: model answers in one chunk after ${delay} ms; median of ${CFG.samples} ==`,
+  );
+  const llm = new OpenAI({ baseURL: h.llm.url, apiKey: 'bench', maxRetries: 0 });
+  const assistant = await openai.beta.assistants.create({ model, name: `bench ${which}` });
+  const d: { first: number; total: number }[] = [];
+  const s: Awaited<ReturnType<typeof throughServer>>[] = [];
+  for (let i = -2; i < CFG.samples; i++) {
+    // Interleaved, so drift of the machine touches both alike; the first two of each are warm-up.
+    const a = await direct(llm, model);
+    const b = await throughServer(openai, assistant.id, model);
+    if (i >= 0) {
+      d.push(a);
+      s.push(b);
+    }
+  }
+  const m = (xs: number[]) => median(xs);
+  const col = (k: 'created' | 'arrival' | 'first' | 'total') => s.map((x) => x[k]);
+  if (which === 'c') {
+    const direct50 = m(d.map((x) => x.first));
+    const ours50 = m(col('first'));
+    say(`direct chat.completions stream: TTFT p50 ${fmt(direct50, 1)} ms (p90 ${fmt(percentile(d.map((x) => x.first), 90), 1)})`);
+    say(`ours runs.stream → first textDelta: p50 ${fmt(ours50, 1)} ms (p90 ${fmt(percentile(col('first'), 90), 1)})`);
+    say(
+      `  breakdown (p50, from the request): thread.run.created ${fmt(m(col('created')), 1)} ms; model request arrives ${fmt(m(col('arrival')), 1)} ms; ` +
+        `first textDelta − (arrival + ${delay}) = ${fmt(m(s.map((x) => x.first - x.arrival - delay)), 1)} ms; run done ${fmt(m(col('total')), 1)} ms`,
+    );
+    rows.push({
+      section: 'c',
+      metric: 'streaming TTFT p50 (ratio to direct)',
+      target: 'ratio <= 1.10',
+      measured: `${fmt(ours50, 1)} ms (ratio ${fmt(ours50 / direct50, 2)})`,
+      baseline: `direct ${fmt(direct50, 1)} ms`,
+      verdict: verdict(ours50 / direct50 <= 1.1),
+    });
+  } else {
+    const direct50 = m(d.map((x) => x.total));
+    const ours50 = m(col('total'));
+    say(`direct chat.completions, streamed to its end: p50 ${fmt(direct50, 1)} ms (the scripted model applies its delay to streamed replies only, and our worker always streams)`);
+    say(`ours runs.create(stream: true) → finalRun: p50 ${fmt(ours50, 1)} ms (p90 ${fmt(percentile(col('total'), 90), 1)})`);
+    say(
+      `  breakdown (p50): before the model (request → model request arrives) ${fmt(m(col('arrival')), 1)} ms, of which API until thread.run.created ${fmt(m(col('created')), 1)} ms; ` +
+        `after the model (arrival + ${delay} ms → finalRun) ${fmt(m(s.map((x) => x.total - x.arrival - delay)), 1)} ms`,
+    );
+    rows.push({
+      section: 'd',
+      metric: 'total run time p50 (ratio to direct)',
+      target: 'ratio <= 1.20',
+      measured: `${fmt(ours50, 1)} ms (ratio ${fmt(ours50 / direct50, 2)})`,
+      baseline: `direct ${fmt(direct50, 1)} ms`,
+      verdict: verdict(ours50 / direct50 <= 1.2),
+    });
+  }
+
+  // The run nearest the median, as Temporal recorded it, against what the client saw.
+  const key = which === 'c' ? 'first' : 'total';
+  const mid = [...s].sort((x, y) => Math.abs(x[key] - m(col(key))) - Math.abs(y[key] - m(col(key))))[0]!;
+  const events = await timedHistory(temporal, mid.runId).catch(() => []);
+  if (events.length) {
+    say(`  the median run, ms from the client's request: ${timeline(events, mid.t0)}`);
+    say(`    client saw: thread.run.created +${fmt(mid.created, 0)}, model request arrived +${fmt(mid.arrival, 0)}, first textDelta +${fmt(mid.first, 0)}, finalRun +${fmt(mid.total, 0)}`);
+  }
+}
+
+// ---- e. delta transport ----
+
+async function sectionTransport(h: Harness) {
+  say(`\n== e. delta transport: ${CFG.transportCount} small payloads (~200 B, a message.delta event) ==`);
+  const p = await postgresTransport(h.databaseUrl, CFG.transportCount);
+  const describe = (name: string, t: TransportResult, bulk: string) =>
+    say(
+      `${name} one in flight: p50 ${fmt(t.p50, 2)} ms, p99 ${fmt(t.p99, 2)} ms; back to back (each send awaited): ${fmt(t.throughput, 0)}/s, ` +
+        `send→heard p50 ${fmt(t.burstP50, 2)} ms, p99 ${fmt(t.burstP99, 2)} ms; ${bulk}: ${fmt(t.bulkThroughput, 0)}/s`,
+    );
+  describe('Postgres LISTEN/NOTIFY', p, 'batched, 100 per statement');
+  const r = await redisTransport(CFG.redisUrl, CFG.transportCount);
+  if (r) describe('Redis pub/sub         ', r, 'pipelined');
+  else say(`Redis: nothing answers at ${CFG.redisUrl}; its half of this section is skipped`);
+  rows.push({
+    section: 'e',
+    metric: 'delta latency p50 / p99, one in flight',
+    target: 'info',
+    measured: `NOTIFY ${fmt(p.p50, 2)} / ${fmt(p.p99, 2)} ms`,
+    baseline: r ? `Redis ${fmt(r.p50, 2)} / ${fmt(r.p99, 2)} ms` : 'Redis not reachable',
+    verdict: r ? 'INFO' : 'SKIP',
+  });
+  rows.push({
+    section: 'e',
+    metric: 'delta throughput, each send awaited (bulk)',
+    target: 'info',
+    measured: `NOTIFY ${fmt(p.throughput, 0)}/s (${fmt(p.bulkThroughput, 0)}/s batched)`,
+    baseline: r ? `Redis ${fmt(r.throughput, 0)}/s (${fmt(r.bulkThroughput, 0)}/s pipelined)` : 'Redis not reachable',
+    verdict: r ? 'INFO' : 'SKIP',
+  });
+}
+
+// ---- main ----
+
+async function main(): Promise<number> {
+  Runtime.install({ logger: quietTemporal, shutdownSignals: [] });
+  const started = now();
+  if (Object.keys(CFG.workerEnv).length) say(`worker settings: ${JSON.stringify(CFG.workerEnv)}`);
+  say(`machine: ${cores} cores, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} before starting (other work on the machine skews every figure)`);
+  say('starting the stack (embedded Postgres, Temporal dev server, SeaweedFS), our API and worker…');
+  // The API logs at warn: its per-request access log would push errors out of the output it keeps.
+  const h = await startHarness({ tmpPrefix: 'assistants-bench-', apiEnv: { LOG_LEVEL: 'warn' }, workerEnv: CFG.workerEnv, log: log.child({ service: 'bench-stack' }, { level: 'warn' }), bundleLogger: quietTemporal });
+  cleanups.push(() => h.stop());
+  h.llm.setDefault((_req, model) => {
+    arrivals.get(model)?.push(now());
+    return replies.get(model) ?? { text: 'ok' };
+  });
+  say(`ready in ${fmt((now() - started) / 1000)} s; API ${h.api.url}, scripted model ${h.llm.url}`);
+  const openai = new OpenAI({ baseURL: h.api.url, apiKey: 'bench', maxRetries: 0, timeout: 60_000 });
+  const temporalConnection = await Connection.connect({ address: h.stack.temporalAddress });
+  cleanups.push(() => temporalConnection.close());
+  const temporal = new Client({ connection: temporalConnection, namespace: 'default' });
+
+  let crashed = false;
+  const sections: [string, string, () => Promise<void>][] = [
+    ['a', 'throughput', () => sectionThroughput(h, openai)],
+    ['c', 'streaming TTFT', () => sectionLatency(h, openai, temporal, 'c')],
+    ['d', 'total run time', () => sectionLatency(h, openai, temporal, 'd')],
+    ['e', 'delta transport', () => sectionTransport(h)],
+    ['b', 'memory and expiry', () => sectionMemory(h)],
+  ];
+  for (const [id, name, run] of sections) {
+    if (!CFG.only.has(id)) continue;
+    const t0 = now();
+    try {
+      await run();
+    } catch (err) {
+      crashed = true;
+      console.error(`section ${id} (${name}) crashed:`, err);
+      rows.push({ section: id, metric: name, target: '', measured: `crashed: ${(err as Error).message.split('\n')[0]!.slice(0, 80)}`, baseline: '', verdict: 'ERROR' });
+    }
+    say(`(section ${id} took ${fmt((now() - t0) / 1000)} s)`);
+  }
+
+  rows.sort((x, y) => x.section.localeCompare(y.section));
+  say(`\n== results (informational: a benchmark never fails on timing) — ${new Date().toISOString()}, ${cores} cores ==`);
+  say(table(rows));
+  say(`total ${fmt((now() - started) / 1000)} s; load average now ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  return crashed ? 1 : 0;
+}
+
+let exiting = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    if (exiting) return;
+    exiting = true;
+    console.error(`\n${signal}: stopping everything…`);
+    void cleanUp().finally(() => process.exit(130));
+  });
+}
+
+let code = 1;
+try {
+  code = await main();
+} catch (err) {
+  console.error('benchmark failed:', err);
+} finally {
+  await cleanUp();
+}
+process.exit(code);
