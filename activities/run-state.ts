@@ -1,3 +1,4 @@
+import type { Run } from 'openai/resources/beta/threads/runs/runs';
 import type { Db } from '../src/db/client.js';
 import { Prisma } from '../src/generated/prisma/client.js';
 import { publish, type RunEvent } from '../src/events/publish.js';
@@ -69,11 +70,15 @@ export function runStateActivities(db: Db) {
       });
     },
 
-    /** Fills the outputs into the tool step (now completed) and puts the run back in the queue. */
-    async recordToolOutputs(runId: string, stepId: string, outputs: ToolOutput[]): Promise<void> {
-      await db.$transaction(async (tx) => {
+    /**
+     * Fills the outputs into the tool step (now completed) and puts the run back in the queue.
+     * Returns the run as it is now — `queued` — which is what submit_tool_outputs answers.
+     */
+    async recordToolOutputs(runId: string, stepId: string, outputs: ToolOutput[]): Promise<Run> {
+      return db.$transaction(async (tx) => {
         const step = await tx.runStep.findUniqueOrThrow({ where: { id: stepId } });
-        if (step.status !== 'in_progress') return;
+        // Written already by an earlier attempt; the run has not moved on since.
+        if (step.status !== 'in_progress') return runToWire(await tx.run.findUniqueOrThrow({ where: { id: runId } }));
         const byId = new Map(outputs.map((o) => [o.tool_call_id, o.output]));
         const details = step.stepDetails as { type: 'tool_calls'; tool_calls: { id: string; function: Record<string, unknown> }[] };
         const stepRow = await tx.runStep.update({
@@ -88,10 +93,12 @@ export function runStateActivities(db: Db) {
             },
           },
         });
-        const run = await transition(tx, runId, 'queued', { requiredAction: Prisma.DbNull });
+        const queued = await transition(tx, runId, 'queued', { requiredAction: Prisma.DbNull });
+        const run = runToWire(queued ?? (await tx.run.findUniqueOrThrow({ where: { id: runId } })));
         const events: RunEvent[] = [{ event: 'thread.run.step.completed', data: stepToWire(stepRow) }];
-        if (run) events.push({ event: 'thread.run.queued', data: runToWire(run) });
+        if (queued) events.push({ event: 'thread.run.queued', data: run });
         await publish(tx, runId, events);
+        return run;
       });
     },
 

@@ -12,6 +12,7 @@ import {
   defineUpdate,
   isCancellation,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
@@ -25,8 +26,11 @@ export interface RunWorkflowInput {
   modelAttempts: number;
 }
 
+/** The run as submit_tool_outputs answers it: just queued again, outputs recorded. */
+export type QueuedRun = Awaited<ReturnType<RunActivities['recordToolOutputs']>>;
+
 /** `submit_tool_outputs`: validated here, against the workflow's own state, before it touches history. */
-export const submitToolOutputsUpdate = defineUpdate<void, [ToolOutput[]]>('submitToolOutputs');
+export const submitToolOutputsUpdate = defineUpdate<QueuedRun, [ToolOutput[]]>('submitToolOutputs');
 
 const LAST_ERROR_CODES = ['server_error', 'rate_limit_exceeded', 'invalid_prompt'];
 
@@ -34,7 +38,9 @@ type Ended = RunOutcome['status'] | 'deleted';
 
 export async function assistantRun(input: RunWorkflowInput): Promise<Ended> {
   const { runId } = input;
-  const store = proxyActivities<RunActivities>({
+  // Status writes are short Postgres transactions: as local activities they run inside the
+  // workflow task, saving a round trip through the server before and after each model call.
+  const store = proxyLocalActivities<RunActivities>({
     startToCloseTimeout: '30s',
     retry: { initialInterval: '200ms', maximumInterval: '10s' },
   });
@@ -50,7 +56,7 @@ export async function assistantRun(input: RunWorkflowInput): Promise<Ended> {
   let status: 'queued' | 'in_progress' | 'requires_action' | Ended = 'queued';
   let pendingCallIds: string[] = [];
   let submission: ToolOutput[] | undefined;
-  let submissionsRecorded = 0;
+  const recorded: QueuedRun[] = [];
   let submissionsAccepted = 0;
 
   setHandler(
@@ -59,10 +65,10 @@ export async function assistantRun(input: RunWorkflowInput): Promise<Ended> {
       // Two updates validated in one activation: the second one loses here.
       rejectUnacceptable(outputs);
       submission = outputs;
-      const mine = ++submissionsAccepted;
-      // Return once the outputs are stored and the run is `queued` again, so the HTTP
-      // response shows what OpenAI's does.
-      await condition(() => submissionsRecorded >= mine);
+      const mine = submissionsAccepted++;
+      // Answer once the outputs are stored, with the run as it was then (`queued`), as OpenAI does.
+      await condition(() => recorded.length > mine);
+      return recorded[mine]!;
     },
     { validator: rejectUnacceptable },
   );
@@ -112,9 +118,8 @@ export async function assistantRun(input: RunWorkflowInput): Promise<Ended> {
       // The durable timer: fires at expires_at even if no worker was up at that moment.
       const submitted = await condition(() => submission !== undefined, Math.max(0, input.expiresAt * 1000 - Date.now()));
       if (!submitted) return await finish({ status: 'expired' });
-      await store.recordToolOutputs(runId, result.stepId, submission!);
+      recorded.push(await store.recordToolOutputs(runId, result.stepId, submission!));
       submission = undefined;
-      submissionsRecorded++;
       setStatus('queued');
     }
   } catch (err) {

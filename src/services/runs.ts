@@ -1,6 +1,6 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { z } from 'zod';
-import { assistantRun, submitToolOutputsUpdate, type RunWorkflowInput } from '../../workflows/run.js';
+import { assistantRun, submitToolOutputsUpdate, type QueuedRun, type RunWorkflowInput } from '../../workflows/run.js';
 import type { Assistant, Run } from '../generated/prisma/client.js';
 import { publish } from '../events/publish.js';
 import { badRequest, notFound } from '../http/errors.js';
@@ -178,12 +178,12 @@ export async function cancelRun(deps: Deps, threadId: string, runId: string): Pr
 }
 
 /** Checks what Postgres can tell at once; the workflow's validator decides the rest, race-free. */
-export async function submitToolOutputs(deps: Deps, threadId: string, runId: string, outputs: z.output<typeof ToolOutputsSubmit>['tool_outputs']): Promise<Run> {
+export async function submitToolOutputs(deps: Deps, threadId: string, runId: string, outputs: z.output<typeof ToolOutputsSubmit>['tool_outputs']): Promise<QueuedRun> {
   const run = await getRun(deps, threadId, runId);
   const refuse = (status: string) => badRequest(`Runs in status "${status}" do not accept tool outputs.`);
   if (run.status !== 'requires_action') throw refuse(run.status);
   try {
-    await deps.temporal.workflow.getHandle(runId).executeUpdate(submitToolOutputsUpdate, { args: [outputs] });
+    return await deps.temporal.workflow.getHandle(runId).executeUpdate(submitToolOutputsUpdate, { args: [outputs] });
   } catch (err) {
     if (err instanceof WorkflowUpdateFailedError) throw badRequest(err.cause?.message ?? err.message);
     // The workflow ended meanwhile (expired, cancelled): say so in the run's own terms.
@@ -191,7 +191,6 @@ export async function submitToolOutputs(deps: Deps, threadId: string, runId: str
     if (now.status !== 'requires_action') throw refuse(now.status);
     throw err;
   }
-  return getRun(deps, threadId, runId);
 }
 
 export async function getStep({ db }: Deps, threadId: string, runId: string, stepId: string) {

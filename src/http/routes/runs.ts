@@ -61,7 +61,7 @@ export function runRoutes(router: Router, deps: Deps): void {
       const { thread_id: threadId, run_id: runId } = ctx.params as { thread_id: string; run_id: string };
       const input = parse(ToolOutputsSubmit, body(ctx));
       if (input.stream) return streamRun(ctx, deps, { kind: 'submit', threadId, runId, outputs: input.tool_outputs });
-      ctx.body = runToWire(await submitToolOutputs(deps, threadId, runId, input.tool_outputs));
+      ctx.body = await submitToolOutputs(deps, threadId, runId, input.tool_outputs);
     })
     .get('/threads/:thread_id/runs/:run_id/steps', async (ctx) => {
       const { items, hasMore } = await listSteps(deps, ctx.params.thread_id!, ctx.params.run_id!, parse(StepListQuery, ctx.query));
