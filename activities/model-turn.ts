@@ -9,6 +9,7 @@ import { nowSeconds } from '../src/time.js';
 import { messageToWire } from '../src/wire/message.js';
 import { stepToWire } from '../src/wire/step.js';
 import { conversationFor } from './conversation.js';
+import type { RunState } from './run-state.js';
 import type { TurnResult } from './types.js';
 
 interface StoredCall {
@@ -22,11 +23,13 @@ interface StoredCall {
  * or tool calls into a `tool_calls` step, publishing the SSE events as it goes. Steps are keyed
  * by turn, so a retried attempt reuses what an earlier attempt wrote instead of adding more.
  */
-export function modelTurnActivity(db: Db, llm: LlmConfig, log: Logger) {
+export function modelTurnActivity(db: Db, llm: LlmConfig, log: Logger, state: Pick<RunState, 'beginTurn' | 'finishRun'>) {
   return async function modelTurn(runId: string, turn: number): Promise<TurnResult> {
     const ctx = Context.current();
-    const run = await db.run.findUnique({ where: { id: runId } });
-    if (!run) return { kind: 'gone' };
+    const [begun, run] = await Promise.all([state.beginTurn(runId), db.run.findUnique({ where: { id: runId } })]);
+    if (begun === 'gone' || !run) return { kind: 'gone' };
+    if (begun === 'cancelling') return { kind: 'cancelling' };
+    if (begun !== 'ok') return { kind: 'ended', status: begun.ended };
     const runLog = log.child({ run_id: runId, turn, attempt: ctx.info.attempt });
     const writer = new TurnWriter(db, run, turn);
     await writer.replaceEarlierAttempt();
@@ -71,7 +74,12 @@ export function modelTurnActivity(db: Db, llm: LlmConfig, log: Logger) {
     if (!finish) throw ApplicationFailure.retryable('The model stream ended without a finish event', 'server_error');
     const usage = { prompt_tokens: finish.usage.promptTokens, completion_tokens: finish.usage.completionTokens, total_tokens: finish.usage.promptTokens + finish.usage.completionTokens };
     const truncated = finish.reason === 'length' && run.maxCompletionTokens !== null;
-    return writer.finish(usage, truncated);
+    const result = await writer.finish(usage, truncated);
+    if (result.kind !== 'ended') return result;
+    // An answer in text ends the run here, not one workflow task later: the client sees
+    // `thread.run.completed` right after the message.
+    await state.finishRun(runId, result.status === 'incomplete' ? { status: 'incomplete', reason: 'max_completion_tokens' } : { status: 'completed' });
+    return result;
   };
 }
 
@@ -234,7 +242,7 @@ class TurnWriter {
     // An empty answer still makes an (empty) message, so the run has something to show.
     this.message ??= await this.newMessage();
     await this.completeMessage(usage, truncated);
-    return truncated ? { kind: 'incomplete', reason: 'max_completion_tokens' } : { kind: 'message' };
+    return { kind: 'ended', status: truncated ? 'incomplete' : 'completed' };
   }
 }
 

@@ -39,13 +39,18 @@ export function runStateActivities(db: Db) {
   }
 
   return {
-    /** queued → in_progress at the start of each model turn. */
-    async beginTurn(runId: string): Promise<'ok' | 'cancelling' | 'gone'> {
+    /**
+     * queued → in_progress at the start of each model turn (called by the model activity,
+     * so it costs no trip through Temporal). Says what to do when the run cannot start.
+     */
+    async beginTurn(runId: string): Promise<'ok' | 'cancelling' | 'gone' | { ended: RunStatus }> {
       return db.$transaction(async (tx) => {
         const run = await tx.run.findUnique({ where: { id: runId }, select: { status: true, startedAt: true } });
         if (!run) return 'gone';
-        if (run.status === 'in_progress') return 'ok';
-        if (!canTransition(run.status as RunStatus, 'in_progress')) return run.status === 'cancelling' ? 'cancelling' : 'gone';
+        const status = run.status as RunStatus;
+        if (status === 'in_progress') return 'ok';
+        if (status === 'cancelling') return 'cancelling';
+        if (!canTransition(status, 'in_progress')) return { ended: status };
         const row = await transition(tx, runId, 'in_progress', { startedAt: run.startedAt ?? nowSeconds() });
         if (row) await publish(tx, runId, [{ event: 'thread.run.in_progress', data: runToWire(row) }]);
         return 'ok';
@@ -154,3 +159,5 @@ const zeroUsage: Usage = { prompt_tokens: 0, completion_tokens: 0, total_tokens:
 function stepError(e: { code: string; message: string }) {
   return { code: e.code === 'rate_limit_exceeded' ? 'rate_limit_exceeded' : 'server_error', message: e.message };
 }
+
+export type RunState = ReturnType<typeof runStateActivities>;

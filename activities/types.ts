@@ -5,9 +5,11 @@ export interface ToolOutput {
 }
 
 export type TurnResult =
-  | { kind: 'message' }
+  /** The run is over, written by the model activity itself (an answer in text ends the run). */
+  | { kind: 'ended'; status: string }
   | { kind: 'tool_calls'; stepId: string; callIds: string[] }
-  | { kind: 'incomplete'; reason: 'max_completion_tokens' | 'max_prompt_tokens' }
+  /** Cancelled in Postgres while Temporal's cancellation is still on its way. */
+  | { kind: 'cancelling' }
   /** The run's row is gone (its thread was deleted). */
   | { kind: 'gone' };
 

@@ -99,16 +99,15 @@ export async function assistantRun(input: RunWorkflowInput): Promise<Ended> {
   try {
     for (let turn = 0; ; turn++) {
       if (Date.now() >= input.expiresAt * 1000) return await finish({ status: 'expired' });
-      const begun = await store.beginTurn(runId);
-      if (begun === 'gone') return 'deleted';
-      // Cancelled in Postgres while Temporal's cancellation is still on its way.
-      if (begun === 'cancelling') return await finish({ status: 'cancelled' });
       setStatus('in_progress');
-
+      // The model activity marks the run in_progress, and ends it when the answer is text.
       const result = await model.modelTurn(runId, turn);
       if (result.kind === 'gone') return 'deleted';
-      if (result.kind === 'incomplete') return await finish({ status: 'incomplete', reason: result.reason });
-      if (result.kind === 'message') return await finish({ status: 'completed' });
+      if (result.kind === 'cancelling') return await finish({ status: 'cancelled' });
+      if (result.kind === 'ended') {
+        setStatus(result.status as RunOutcome['status']);
+        return result.status as RunOutcome['status'];
+      }
 
       // Ready for outputs before Postgres says so: a client that sees `requires_action` and
       // submits at once must find the workflow accepting.
