@@ -12,44 +12,48 @@ interface StoredToolCall {
 /**
  * What the model sees for a run: its instructions, the thread's messages from before the run
  * (cut by `truncation_strategy`), then the run's own turns — each turn's text and tool calls as
- * one assistant message, followed by the tool outputs.
+ * one assistant message, followed by the tool outputs. Only turns before `turn` count: what an
+ * earlier attempt at this turn left is about to be replaced.
  */
-export async function conversationFor(db: Db, run: RunRow): Promise<ChatMessage[]> {
+export async function conversationFor(db: Db, run: RunRow, turn: number): Promise<ChatMessage[]> {
   const out: ChatMessage[] = [];
   const system = [run.instructions, run.additionalInstructions].filter(Boolean).join('\n\n');
   if (system) out.push({ role: 'system', content: system });
 
-  const history = await db.message.findMany({
-    // Nothing is added to a thread while a run is active, so this is what came before the run.
-    where: { threadId: run.threadId, OR: [{ runId: null }, { runId: { not: run.id } }] },
-    orderBy: { id: 'asc' },
-  });
+  // Three independent reads: the thread before the run, the run's steps, the run's messages.
+  const [history, steps, own] = await Promise.all([
+    db.message.findMany({
+      // Nothing is added to a thread while a run is active, so this is what came before the run.
+      where: { threadId: run.threadId, OR: [{ runId: null }, { runId: { not: run.id } }] },
+      orderBy: { id: 'asc' },
+    }),
+    db.runStep.findMany({ where: { runId: run.id }, orderBy: { id: 'asc' } }),
+    db.message.findMany({ where: { runId: run.id } }),
+  ]);
+  const ownMessages = new Map(own.map((m) => [m.id, textOf(m.content)]));
   const truncation = run.truncationStrategy as { type: string; last_messages?: number | null };
   const kept = truncation.type === 'last_messages' && truncation.last_messages ? history.slice(-truncation.last_messages) : history;
   for (const m of kept) out.push(m.role === 'assistant' ? { role: 'assistant', content: textOf(m.content) } : { role: 'user', content: textOf(m.content) });
 
-  const steps = await db.runStep.findMany({ where: { runId: run.id }, orderBy: { id: 'asc' } });
-  const ownMessages = new Map(
-    (await db.message.findMany({ where: { runId: run.id } })).map((m) => [m.id, textOf(m.content)]),
-  );
-  let turn: { key: string; text: string | null; calls: ToolCall[]; outputs: ChatMessage[] } | undefined;
+  let current: { key: string; text: string | null; calls: ToolCall[]; outputs: ChatMessage[] } | undefined;
   const flush = () => {
-    if (!turn) return;
-    out.push({ role: 'assistant', content: turn.text, ...(turn.calls.length && { toolCalls: turn.calls }) });
-    out.push(...turn.outputs);
+    if (!current) return;
+    out.push({ role: 'assistant', content: current.text, ...(current.calls.length && { toolCalls: current.calls }) });
+    out.push(...current.outputs);
   };
   for (const step of steps) {
     const key = step.key.split(':')[0]!;
-    if (turn?.key !== key) {
+    if (Number(key) >= turn) continue;
+    if (current?.key !== key) {
       flush();
-      turn = { key, text: null, calls: [], outputs: [] };
+      current = { key, text: null, calls: [], outputs: [] };
     }
     const details = step.stepDetails as { message_creation?: { message_id: string }; tool_calls?: StoredToolCall[] };
-    if (details.message_creation) turn.text = ownMessages.get(details.message_creation.message_id) ?? null;
+    if (details.message_creation) current.text = ownMessages.get(details.message_creation.message_id) ?? null;
     for (const c of details.tool_calls ?? []) {
       if (!c.function) continue;
-      turn.calls.push({ id: c.id, name: c.function.name, arguments: c.function.arguments });
-      if (c.function.output !== null) turn.outputs.push({ role: 'tool', toolCallId: c.id, content: c.function.output });
+      current.calls.push({ id: c.id, name: c.function.name, arguments: c.function.arguments });
+      if (c.function.output !== null) current.outputs.push({ role: 'tool', toolCallId: c.id, content: c.function.output });
     }
   }
   flush();

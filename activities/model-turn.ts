@@ -26,7 +26,13 @@ interface StoredCall {
 export function modelTurnActivity(db: Db, llm: LlmConfig, log: Logger, state: Pick<RunState, 'beginTurn' | 'finishRun'>) {
   return async function modelTurn(runId: string, turn: number): Promise<TurnResult> {
     const ctx = Context.current();
-    const [begun, run] = await Promise.all([state.beginTurn(runId), db.run.findUnique({ where: { id: runId } })]);
+    // Starting the turn and reading what the model will see overlap: both are on the path to
+    // the first token.
+    const begin = state.beginTurn(runId);
+    const run = await db.run.findUnique({ where: { id: runId } });
+    const messages = run ? conversationFor(db, run, turn) : Promise.resolve([]);
+    messages.catch(() => {}); // awaited below; not an unhandled rejection if `begin` fails first
+    const begun = await begin;
     if (begun === 'gone' || !run) return { kind: 'gone' };
     if (begun === 'cancelling') return { kind: 'cancelling' };
     if (begun !== 'ok') return { kind: 'ended', status: begun.ended };
@@ -36,7 +42,7 @@ export function modelTurnActivity(db: Db, llm: LlmConfig, log: Logger, state: Pi
 
     const request: ChatRequest = {
       model: run.model,
-      messages: await conversationFor(db, run),
+      messages: await messages,
       tools: functionTools(run.tools),
       toolChoice: toolChoiceOf(run.toolChoice),
       parallelToolCalls: run.parallelToolCalls,
