@@ -53,7 +53,7 @@ const EnvSchema = z.object({
   RUN_EXPIRY_SECONDS: z.coerce.number().int().positive().default(600),
 
   WORKFLOW_BUNDLE_PATH: optionalString,
-  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(200),
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(64),
   WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().positive().default(100),
   WORKER_DB_POOL_SIZE: z.coerce.number().int().positive().default(20),
 });
