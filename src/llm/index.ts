@@ -28,12 +28,29 @@ export interface LlmConfig {
 /** `modelUrl model` pairs that turned out to lack native tools; in-process, re-learned after a restart. */
 const learnedPrompted = new Set<string>();
 
-export function modelFor(model: string, cfg: LlmConfig): ChatModel {
-  if (model.startsWith('claude-')) {
-    return new AnthropicModel({ apiKey: cfg.anthropicApiKey, url: cfg.anthropicUrl, requestTimeoutMs: cfg.requestTimeoutMs });
+/**
+ * The backends of one configuration, built once: their HTTP clients keep connections alive
+ * across model calls instead of opening new ones for each.
+ */
+const backends = new WeakMap<LlmConfig, { anthropic: ChatModel; native: ChatModel; prompted: ChatModel }>();
+
+function backendsFor(cfg: LlmConfig) {
+  let b = backends.get(cfg);
+  if (!b) {
+    const native = new OpenAICompatibleModel({ modelUrl: cfg.modelUrl, apiKey: cfg.modelApiKey, requestTimeoutMs: cfg.requestTimeoutMs });
+    b = {
+      anthropic: new AnthropicModel({ apiKey: cfg.anthropicApiKey, url: cfg.anthropicUrl, requestTimeoutMs: cfg.requestTimeoutMs }),
+      native,
+      prompted: new PromptedToolsModel(native, { structuredOutputs: cfg.structuredOutputs }),
+    };
+    backends.set(cfg, b);
   }
-  const native = new OpenAICompatibleModel({ modelUrl: cfg.modelUrl, apiKey: cfg.modelApiKey, requestTimeoutMs: cfg.requestTimeoutMs });
-  const prompted = new PromptedToolsModel(native, { structuredOutputs: cfg.structuredOutputs });
+  return b;
+}
+
+export function modelFor(model: string, cfg: LlmConfig): ChatModel {
+  const { anthropic, native, prompted } = backendsFor(cfg);
+  if (model.startsWith('claude-')) return anthropic;
   const mode = cfg.toolModeOverrides[model] ?? cfg.toolModeOverrides[model.slice(model.lastIndexOf('/') + 1)] ?? cfg.toolMode;
   if (mode === 'native') return native;
   if (mode === 'prompted') return prompted;
