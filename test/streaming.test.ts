@@ -347,6 +347,24 @@ describe('streaming tool calls', () => {
 });
 
 describe('errors before streaming are plain JSON errors', () => {
+  it('a tool-output stream for an unknown run is a 404, whatever the id holds; streams still work after', async () => {
+    const thread = await openai.beta.threads.create();
+    const runId = 'run_x"; SELECT pg_sleep(5); --';
+    const res = await fetch(`${inject('apiUrl')}/v1/threads/${thread.id}/runs/${encodeURIComponent(runId)}/submit_tool_outputs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer EMPTY' },
+      body: JSON.stringify({ tool_outputs: [{ tool_call_id: 'call_a', output: 'x' }], stream: true }),
+    });
+    expect(res.status).toBe(404);
+    expect(res.headers.get('content-type')).toContain('application/json');
+    expect(await res.json()).toMatchObject({ error: { message: `No run found with id '${runId}'.` } });
+
+    const { assistant } = await assistantWith([{ text: 'still streaming' }]);
+    const stream = openai.beta.threads.runs.stream(thread.id, { assistant_id: assistant.id });
+    const [message] = await stream.finalMessages();
+    expect(textOf(message!)).toBe('still streaming');
+  });
+
   it('unknown thread: the SDK throws NotFoundError (404); the wire answer is JSON', async () => {
     const { assistant } = await assistantWith([]);
     const id = 'thread_doesnotexist000000000000';

@@ -23,9 +23,16 @@ const PART_CHARS = 1800; // ≤ 4 bytes per UTF-16 unit in UTF-8 keeps a part un
 export function encode(e: RunEvent): string[] {
   const json = JSON.stringify(e);
   if (json.length <= PART_CHARS) return [`w|${json}`];
+  const slices: string[] = [];
+  for (let start = 0; start < json.length; ) {
+    let end = Math.min(start + PART_CHARS, json.length);
+    // Never split a surrogate pair (an emoji): each part must be a valid string on its own.
+    if (end < json.length && /[\uD800-\uDBFF]/.test(json[end - 1]!)) end--;
+    slices.push(json.slice(start, end));
+    start = end;
+  }
   const id = randomBytes(6).toString('hex');
-  const n = Math.ceil(json.length / PART_CHARS);
-  return Array.from({ length: n }, (_, i) => `p|${id}|${i}|${n}|${json.slice(i * PART_CHARS, (i + 1) * PART_CHARS)}`);
+  return slices.map((slice, i) => `p|${id}|${i}|${slices.length}|${slice}`);
 }
 
 export async function publish(sql: Sql, runId: string, events: RunEvent[]): Promise<void> {

@@ -48,7 +48,7 @@ export class RunEventSubscriber {
     if (!set) {
       set = new Set();
       this.listeners.set(channel, set);
-      await client.query(`LISTEN "${channel}"`);
+      await client.query(`LISTEN ${client.escapeIdentifier(channel)}`);
     }
     set.add(queue);
     return {
@@ -58,7 +58,7 @@ export class RunEventSubscriber {
         set.delete(queue);
         if (set.size === 0 && this.listeners.get(channel) === set) {
           this.listeners.delete(channel);
-          await client.query(`UNLISTEN "${channel}"`).catch(() => {});
+          await client.query(`UNLISTEN ${client.escapeIdentifier(channel)}`).catch(() => {});
         }
       },
     };

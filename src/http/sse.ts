@@ -5,7 +5,7 @@ import type { RunEvent } from '../events/publish.js';
 import type { Subscription } from '../events/subscriber.js';
 import { newId } from '../ids.js';
 import type { Deps } from '../services/deps.js';
-import { createRun, createThreadAndRun, submitToolOutputs, type RunCreate, type ThreadAndRunCreate, type ToolOutputsSubmit } from '../services/runs.js';
+import { createRun, createThreadAndRun, getRun, submitToolOutputs, type RunCreate, type ThreadAndRunCreate, type ToolOutputsSubmit } from '../services/runs.js';
 import { runToWire } from '../wire/run.js';
 import { threadToWire } from '../wire/thread.js';
 
@@ -24,7 +24,8 @@ const KEEP_ALIVE_MS = 15_000;
  * ordinary JSON responses. A client that goes away only stops the forwarding: the run goes on.
  */
 export async function streamRun(ctx: Koa.Context, deps: Deps, req: StreamRequest): Promise<void> {
-  const runId = req.kind === 'submit' ? req.runId : newId('run');
+  // Only a run that exists gets a channel (the id comes from the URL).
+  const runId = req.kind === 'submit' ? (await getRun(deps, req.threadId, req.runId)).id : newId('run');
   const subscription = await deps.events.subscribe(runId);
   const opening: RunEvent[] = [];
   try {
