@@ -10,7 +10,7 @@ import { messageToWire } from '../src/wire/message.js';
 import { stepToWire } from '../src/wire/step.js';
 import { conversationFor } from './conversation.js';
 import type { RunState } from './run-state.js';
-import type { TurnResult } from './types.js';
+import { zeroUsage, type TurnResult, type Usage } from './types.js';
 
 interface StoredCall {
   id: string;
@@ -252,8 +252,6 @@ class TurnWriter {
   }
 }
 
-type Usage = { prompt_tokens: number; completion_tokens: number; total_tokens: number };
-const zeroUsage = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 };
 const textContent = (value: string) => [{ type: 'text', text: { value, annotations: [] } }];
 
 function functionTools(tools: unknown): ToolSpec[] {

@@ -7,10 +7,9 @@ import { nowSeconds } from '../src/time.js';
 import { messageToWire } from '../src/wire/message.js';
 import { runToWire } from '../src/wire/run.js';
 import { stepToWire } from '../src/wire/step.js';
-import type { RunOutcome, ToolOutput } from './types.js';
+import { zeroUsage, type RunOutcome, type ToolOutput, type Usage } from './types.js';
 
 type Tx = Prisma.TransactionClient;
-type Usage = { prompt_tokens: number; completion_tokens: number; total_tokens: number };
 
 /**
  * The run's status writes. Each is one transaction guarded by the allowed transitions
@@ -153,7 +152,6 @@ export function runStateActivities(db: Db) {
   };
 }
 
-const zeroUsage: Usage = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 };
 
 /** Steps know only two error codes. */
 function stepError(e: { code: string; message: string }) {

@@ -19,3 +19,7 @@ export type RunOutcome =
   | { status: 'cancelled' }
   | { status: 'expired' }
   | { status: 'incomplete'; reason: 'max_completion_tokens' | 'max_prompt_tokens' };
+
+/** Token usage as steps and runs carry it on the wire. */
+export type Usage = { prompt_tokens: number; completion_tokens: number; total_tokens: number };
+export const zeroUsage: Usage = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 };

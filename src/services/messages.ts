@@ -6,7 +6,7 @@ import { Metadata, type MessageInput } from '../http/schemas.js';
 import { newId } from '../ids.js';
 import { nowSeconds } from '../time.js';
 import type { Deps } from './deps.js';
-import { activeRunOf, lockThread, type Tx } from './threads.js';
+import { activeRunOf, lockThread, requireThread } from './threads.js';
 
 export const MessageUpdate = z.strictObject({ metadata: Metadata.nullish() });
 
@@ -69,8 +69,4 @@ export async function updateMessage(deps: Deps, threadId: string, id: string, in
 export async function deleteMessage({ db }: Deps, threadId: string, id: string) {
   const { count } = await db.message.deleteMany({ where: { id, threadId } });
   if (count === 0) throw notFound('message', id);
-}
-
-async function requireThread(db: Tx | Deps['db'], threadId: string) {
-  if (!(await db.thread.findUnique({ where: { id: threadId }, select: { id: true } }))) throw notFound('thread', threadId);
 }

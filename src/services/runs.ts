@@ -14,7 +14,7 @@ import { runToWire } from '../wire/run.js';
 import type { Deps } from './deps.js';
 import { jsonOrDbNull, toJson } from './json.js';
 import { messageRow } from './messages.js';
-import { activeRunOf, insertThread, lockThread, ThreadCreate, type Tx } from './threads.js';
+import { activeRunOf, insertThread, lockThread, requireThread, ThreadCreate, type Tx } from './threads.js';
 
 const TokenCap = z.number().int().min(256).nullish();
 const ToolChoice = z.union([
@@ -146,7 +146,7 @@ export async function getRun({ db }: Deps, threadId: string, runId: string): Pro
 }
 
 export async function listRuns({ db }: Deps, threadId: string, q: ListQuery) {
-  if (!(await db.thread.findUnique({ where: { id: threadId }, select: { id: true } }))) throw notFound('thread', threadId);
+  await requireThread(db, threadId);
   return page(q, (args) => db.run.findMany({ ...args, where: { ...args.where, threadId } }));
 }
 

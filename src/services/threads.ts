@@ -29,6 +29,11 @@ export async function lockThread(tx: Tx, threadId: string): Promise<void> {
   if (rows.length === 0) throw notFound('thread', threadId);
 }
 
+/** 404 unless the thread exists. */
+export async function requireThread(db: Tx | Deps['db'], threadId: string): Promise<void> {
+  if (!(await db.thread.findUnique({ where: { id: threadId }, select: { id: true } }))) throw notFound('thread', threadId);
+}
+
 export function activeRunOf(tx: Tx, threadId: string) {
   return tx.run.findFirst({ where: { threadId, status: { in: [...ACTIVE_STATUSES] } }, select: { id: true } });
 }
