@@ -35,11 +35,11 @@ export function encode(e: RunEvent): string[] {
   return slices.map((slice, i) => `p|${id}|${i}|${slices.length}|${slice}`);
 }
 
+/** One statement for all of `events`: unnest keeps their order, and so does delivery. */
 export async function publish(sql: Sql, runId: string, events: RunEvent[]): Promise<void> {
-  const channel = channelOf(runId);
-  for (const e of events) {
-    for (const payload of encode(e)) await sql.$executeRaw`SELECT pg_notify(${channel}, ${payload})`;
-  }
+  const payloads = events.flatMap(encode);
+  if (payloads.length === 0) return;
+  await sql.$executeRaw`SELECT pg_notify(${channelOf(runId)}, p) FROM unnest(${payloads}::text[]) WITH ORDINALITY AS t(p, i) ORDER BY i`;
 }
 
 /** Reassembles parted payloads; returns the event once whole. One decoder per listening connection. */
