@@ -8,8 +8,8 @@ export type { RunOutcome, ToolOutput, TurnResult } from './types.js';
 
 /** Every activity of the run workflow, bound to the worker's connections. */
 export function createActivities(db: Db, llm: LlmConfig, log: Logger) {
-  const { beginTurn, requireAction, recordToolOutputs, finishRun } = runStateActivities(db);
-  return { requireAction, recordToolOutputs, finishRun, modelTurn: modelTurnActivity(db, llm, log, { beginTurn, finishRun }) };
+  const { loadRun, beginTurn, requireAction, recordToolOutputs, finishRun } = runStateActivities(db);
+  return { requireAction, recordToolOutputs, finishRun, modelTurn: modelTurnActivity(db, llm, log, { loadRun, beginTurn }) };
 }
 
 export type RunActivities = ReturnType<typeof createActivities>;

@@ -1,16 +1,17 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import type { Db } from '../src/db/client.js';
+import type { Db, Prisma } from '../src/db/client.js';
 import { publish, type RunEvent } from '../src/events/publish.js';
 import type { Run as RunRow } from '../src/generated/prisma/client.js';
 import { newId } from '../src/ids.js';
 import { LlmError, modelFor, type ChatRequest, type LlmConfig, type ToolChoice, type ToolSpec } from '../src/llm/index.js';
 import type { Logger } from '../src/log.js';
+import { isTerminal } from '../src/run-status.js';
 import { nowSeconds } from '../src/time.js';
 import { messageToWire } from '../src/wire/message.js';
 import { stepToWire } from '../src/wire/step.js';
 import { conversationFor } from './conversation.js';
-import type { RunState } from './run-state.js';
-import { zeroUsage, type TurnResult, type Usage } from './types.js';
+import { closeRun, type RunState } from './run-state.js';
+import { zeroUsage, type RunOutcome, type TurnResult, type Usage } from './types.js';
 
 interface StoredCall {
   id: string;
@@ -18,31 +19,42 @@ interface StoredCall {
   function: { name: string; arguments: string; output: string | null };
 }
 
+type Begun = Awaited<ReturnType<RunState['beginTurn']>>;
+
+/** What the workflow hears when the turn could not start: the run moved on without it. */
+function notStarted(begun: Exclude<Begun, 'ok'>): TurnResult {
+  if (begun === 'gone') return { kind: 'gone' };
+  if (begun === 'cancelling') return { kind: 'cancelling' };
+  return { kind: 'ended', status: begun.ended };
+}
+
 /**
  * One model call of a run: streams the answer into a `message_creation` step and its message,
  * or tool calls into a `tool_calls` step, publishing the SSE events as it goes. Steps are keyed
  * by turn, so a retried attempt reuses what an earlier attempt wrote instead of adding more.
  */
-export function modelTurnActivity(db: Db, llm: LlmConfig, log: Logger, state: Pick<RunState, 'beginTurn' | 'finishRun'>) {
+export function modelTurnActivity(db: Db, llm: LlmConfig, log: Logger, state: Pick<RunState, 'loadRun' | 'beginTurn'>) {
   return async function modelTurn(runId: string, turn: number): Promise<TurnResult> {
     const ctx = Context.current();
-    // Starting the turn and reading what the model will see overlap: both are on the path to
-    // the first token.
-    const begin = state.beginTurn(runId);
-    const run = await db.run.findUnique({ where: { id: runId } });
-    const messages = run ? conversationFor(db, run, turn) : Promise.resolve([]);
-    messages.catch(() => {}); // awaited below; not an unhandled rejection if `begin` fails first
-    const begun = await begin;
-    if (begun === 'gone' || !run) return { kind: 'gone' };
-    if (begun === 'cancelling') return { kind: 'cancelling' };
-    if (begun !== 'ok') return { kind: 'ended', status: begun.ended };
+    const run = await state.loadRun(runId);
+    if (!run) return { kind: 'gone' };
+    if (run.status === 'cancelling') return { kind: 'cancelling' };
+    if (isTerminal(run.status)) return { kind: 'ended', status: run.status };
     const runLog = log.child({ run_id: runId, turn, attempt: ctx.info.attempt });
-    const writer = new TurnWriter(db, run, turn);
-    await writer.replaceEarlierAttempt();
 
+    // Only reading the conversation stands between here and the model call. Starting the turn
+    // (queued → in_progress, clearing what an earlier attempt left) runs alongside it; the
+    // writer waits for it before its first write, and a run that cannot start stops the call.
+    const stop = new AbortController();
+    const ready = Promise.all([state.beginTurn(runId), replaceEarlierAttempt(db, run, turn)]).then(([begun]) => begun);
+    ready.then(
+      (begun) => begun !== 'ok' && stop.abort(),
+      () => stop.abort(),
+    );
+    const writer = new TurnWriter(db, run, turn, ready);
     const request: ChatRequest = {
       model: run.model,
-      messages: await messages,
+      messages: await conversationFor(db, run, turn),
       tools: functionTools(run.tools),
       toolChoice: toolChoiceOf(run.toolChoice),
       parallelToolCalls: run.parallelToolCalls,
@@ -50,7 +62,7 @@ export function modelTurnActivity(db: Db, llm: LlmConfig, log: Logger, state: Pi
       topP: run.topP,
       maxTokens: run.maxCompletionTokens,
       responseFormat: run.responseFormat,
-      signal: ctx.cancellationSignal,
+      signal: AbortSignal.any([ctx.cancellationSignal, stop.signal]),
     };
     // Heartbeats carry cancellation to us and tell Temporal the worker is alive while the model thinks.
     const beat = setInterval(() => ctx.heartbeat(), 1000);
@@ -62,6 +74,9 @@ export function modelTurnActivity(db: Db, llm: LlmConfig, log: Logger, state: Pi
         else finish = ev;
       }
     } catch (err) {
+      // The turn never started (or its start failed): nothing was written, nothing to keep.
+      const begun = await ready;
+      if (begun !== 'ok') return notStarted(begun);
       // What was streamed so far stays with the message, for the run's end to close it with.
       await writer.savePartialText().catch((e: unknown) => runLog.error({ err: e }, 'could not save the partial answer'));
       if (err instanceof LlmError) {
@@ -77,17 +92,48 @@ export function modelTurnActivity(db: Db, llm: LlmConfig, log: Logger, state: Pi
     } finally {
       clearInterval(beat);
     }
+    const begun = await ready;
+    if (begun !== 'ok') return notStarted(begun);
     if (!finish) throw ApplicationFailure.retryable('The model stream ended without a finish event', 'server_error');
     const usage = { prompt_tokens: finish.usage.promptTokens, completion_tokens: finish.usage.completionTokens, total_tokens: finish.usage.promptTokens + finish.usage.completionTokens };
     const truncated = finish.reason === 'length' && run.maxCompletionTokens !== null;
-    const result = await writer.finish(usage, truncated);
-    if (result.kind !== 'ended') return result;
-    // An answer in text ends the run here, not one workflow task later: the client sees
-    // `thread.run.completed` right after the message.
-    await state.finishRun(runId, result.status === 'incomplete' ? { status: 'incomplete', reason: 'max_completion_tokens' } : { status: 'completed' });
-    return result;
+    return writer.finish(usage, truncated);
   };
 }
+
+/**
+ * A retried turn starts over. What an earlier attempt (failed, or on a worker that died) left
+ * is closed for the streams that showed it — re-streaming into the same message would double
+ * its text in the SDK's snapshot — and then removed, so the run keeps one step and one message
+ * per answer.
+ */
+async function replaceEarlierAttempt(db: Db, run: RunRow, turn: number): Promise<void> {
+  const steps = await db.runStep.findMany({ where: { runId: run.id, key: { in: [stepKey(turn, 'message'), stepKey(turn, 'tools')] } }, orderBy: { id: 'asc' } });
+  if (steps.length === 0) return;
+  const now = nowSeconds();
+  await db.$transaction(async (tx) => {
+    const events: RunEvent[] = [];
+    for (const step of steps) {
+      const messageId = (step.stepDetails as { message_creation?: { message_id: string } }).message_creation?.message_id;
+      if (step.status !== 'in_progress') continue;
+      if (messageId) {
+        const message = await tx.message.update({ where: { id: messageId }, data: { status: 'incomplete', incompleteAt: now, incompleteDetails: { reason: 'run_failed' } } });
+        events.push({ event: 'thread.message.incomplete', data: messageToWire(message) });
+      }
+      const failed = await tx.runStep.update({
+        where: { id: step.id },
+        data: { status: 'failed', failedAt: now, lastError: { code: 'server_error', message: 'The model call was interrupted; it is being retried.' } },
+      });
+      events.push({ event: 'thread.run.step.failed', data: stepToWire(failed) });
+    }
+    await publish(tx, run.id, events);
+    const messageIds = steps.flatMap((s) => (s.stepDetails as { message_creation?: { message_id: string } }).message_creation?.message_id ?? []);
+    await tx.message.deleteMany({ where: { id: { in: messageIds } } });
+    await tx.runStep.deleteMany({ where: { id: { in: steps.map((s) => s.id) } } });
+  });
+}
+
+const stepKey = (turn: number, kind: 'message' | 'tools') => `${turn}:${kind}`;
 
 /** Writes one turn's step(s) and message, and publishes their events in OpenAI's order. */
 class TurnWriter {
@@ -98,42 +144,13 @@ class TurnWriter {
     private readonly db: Db,
     private readonly run: RunRow,
     private readonly turn: number,
+    /** The turn's start; nothing is written before it, and nothing if the run could not start. */
+    private readonly ready: Promise<Begun>,
   ) {}
 
-  private key(kind: 'message' | 'tools') {
-    return `${this.turn}:${kind}`;
-  }
-
-  /**
-   * A retried turn starts over. What an earlier attempt (failed, or on a worker that died)
-   * left is closed for the streams that showed it — re-streaming into the same message would
-   * double its text in the SDK's snapshot — and then removed, so the run keeps one step and
-   * one message per answer.
-   */
-  async replaceEarlierAttempt(): Promise<void> {
-    const steps = await this.db.runStep.findMany({ where: { runId: this.run.id, key: { in: [this.key('message'), this.key('tools')] } }, orderBy: { id: 'asc' } });
-    if (steps.length === 0) return;
-    const now = nowSeconds();
-    await this.db.$transaction(async (tx) => {
-      const events: RunEvent[] = [];
-      for (const step of steps) {
-        const messageId = (step.stepDetails as { message_creation?: { message_id: string } }).message_creation?.message_id;
-        if (step.status !== 'in_progress') continue;
-        if (messageId) {
-          const message = await tx.message.update({ where: { id: messageId }, data: { status: 'incomplete', incompleteAt: now, incompleteDetails: { reason: 'run_failed' } } });
-          events.push({ event: 'thread.message.incomplete', data: messageToWire(message) });
-        }
-        const failed = await tx.runStep.update({
-          where: { id: step.id },
-          data: { status: 'failed', failedAt: now, lastError: { code: 'server_error', message: 'The model call was interrupted; it is being retried.' } },
-        });
-        events.push({ event: 'thread.run.step.failed', data: stepToWire(failed) });
-      }
-      await publish(tx, this.run.id, events);
-      const messageIds = steps.flatMap((s) => (s.stepDetails as { message_creation?: { message_id: string } }).message_creation?.message_id ?? []);
-      await tx.message.deleteMany({ where: { id: { in: messageIds } } });
-      await tx.runStep.deleteMany({ where: { id: { in: steps.map((s) => s.id) } } });
-    });
+  private async started(): Promise<void> {
+    const begun = await this.ready;
+    if (begun !== 'ok') throw new Error(`The run could not start this turn (${JSON.stringify(begun)})`);
   }
 
   async savePartialText(): Promise<void> {
@@ -141,7 +158,9 @@ class TurnWriter {
     await this.db.message.update({ where: { id: this.message.messageId }, data: { content: textContent(this.message.text) } });
   }
 
-  private async openStep(kind: 'message' | 'tools', details: object, messageId?: string) {
+  /** Opens the step (and its message), publishing their events and then `then`, in one transaction. */
+  private async openStep(kind: 'message' | 'tools', details: object, messageId?: string, then: RunEvent[] = []) {
+    await this.started();
     const now = nowSeconds();
     return this.db.$transaction(async (tx) => {
       const step = await tx.runStep.create({
@@ -150,7 +169,7 @@ class TurnWriter {
           runId: this.run.id,
           threadId: this.run.threadId,
           assistantId: this.run.assistantId,
-          key: this.key(kind),
+          key: stepKey(this.turn, kind),
           createdAt: now,
           type: kind === 'message' ? 'message_creation' : 'tool_calls',
           status: 'in_progress',
@@ -176,22 +195,30 @@ class TurnWriter {
         });
         events.push({ event: 'thread.message.created', data: messageToWire(message) }, { event: 'thread.message.in_progress', data: messageToWire(message) });
       }
-      await publish(tx, this.run.id, events);
+      await publish(tx, this.run.id, [...events, ...then]);
       return step;
     });
   }
 
   async text(delta: string): Promise<void> {
     if (!delta) return;
-    const m = (this.message ??= await this.newMessage());
-    const part = m.text === '' ? { index: 0, type: 'text', text: { value: delta, annotations: [] } } : { index: 0, type: 'text', text: { value: delta } };
-    m.text += delta;
-    await publish(this.db, this.run.id, [{ event: 'thread.message.delta', data: { id: m.messageId, object: 'thread.message.delta', delta: { content: [part] } } }]);
+    const deltaEvent = (messageId: string, first: boolean): RunEvent => ({
+      event: 'thread.message.delta',
+      data: { id: messageId, object: 'thread.message.delta', delta: { content: [{ index: 0, type: 'text', text: first ? { value: delta, annotations: [] } : { value: delta } }] } },
+    });
+    if (!this.message) {
+      // The first delta goes out with the step and message it belongs to: one commit, not two.
+      this.message = await this.newMessage((id) => [deltaEvent(id, true)]);
+      this.message.text = delta;
+      return;
+    }
+    this.message.text += delta;
+    await publish(this.db, this.run.id, [deltaEvent(this.message.messageId, false)]);
   }
 
   async toolCall(index: number, id: string | undefined, name: string | undefined, args: string | undefined): Promise<void> {
     // Text before tool calls is its own finished message, as OpenAI streams it.
-    if (this.message?.text && !this.tools) await this.completeMessage(null);
+    if (this.message?.text && !this.tools) await this.db.$transaction(async (tx) => publish(tx, this.run.id, await this.completeMessage(tx, null)));
     const tools = (this.tools ??= { stepId: (await this.openStep('tools', { type: 'tool_calls', tool_calls: [] })).id, calls: [] });
     let call = tools.calls[index];
     let delta: object;
@@ -209,34 +236,32 @@ class TurnWriter {
     ]);
   }
 
-  private async newMessage() {
+  private async newMessage(then: (messageId: string) => RunEvent[] = () => []) {
     const messageId = newId('message');
-    const step = await this.openStep('message', {}, messageId);
+    const step = await this.openStep('message', {}, messageId, then(messageId));
     return { stepId: step.id, messageId, text: '' };
   }
 
   /** Writes the message's final text; `usage` null when a tool step of this turn carries it. */
-  private async completeMessage(usage: object | null, incomplete = false): Promise<void> {
+  private async completeMessage(tx: Prisma.TransactionClient, usage: object | null, incomplete = false): Promise<RunEvent[]> {
     const m = this.message!;
     const now = nowSeconds();
-    await this.db.$transaction(async (tx) => {
-      const message = await tx.message.update({
-        where: { id: m.messageId },
-        data: {
-          content: textContent(m.text),
-          status: incomplete ? 'incomplete' : 'completed',
-          ...(incomplete ? { incompleteAt: now, incompleteDetails: { reason: 'max_tokens' } } : { completedAt: now }),
-        },
-      });
-      const step = await tx.runStep.update({
-        where: { id: m.stepId },
-        data: { status: 'completed', completedAt: now, usage: usage ?? zeroUsage, ...(usage && { modelUsage: usage }) },
-      });
-      await publish(tx, this.run.id, [
-        { event: incomplete ? 'thread.message.incomplete' : 'thread.message.completed', data: messageToWire(message) },
-        { event: 'thread.run.step.completed', data: stepToWire(step) },
-      ]);
+    const message = await tx.message.update({
+      where: { id: m.messageId },
+      data: {
+        content: textContent(m.text),
+        status: incomplete ? 'incomplete' : 'completed',
+        ...(incomplete ? { incompleteAt: now, incompleteDetails: { reason: 'max_tokens' } } : { completedAt: now }),
+      },
     });
+    const step = await tx.runStep.update({
+      where: { id: m.stepId },
+      data: { status: 'completed', completedAt: now, usage: usage ?? zeroUsage, ...(usage && { modelUsage: usage }) },
+    });
+    return [
+      { event: incomplete ? 'thread.message.incomplete' : 'thread.message.completed', data: messageToWire(message) },
+      { event: 'thread.run.step.completed', data: stepToWire(step) },
+    ];
   }
 
   async finish(usage: Usage, truncated: boolean): Promise<TurnResult> {
@@ -247,8 +272,14 @@ class TurnWriter {
     }
     // An empty answer still makes an (empty) message, so the run has something to show.
     this.message ??= await this.newMessage();
-    await this.completeMessage(usage, truncated);
-    return { kind: 'ended', status: truncated ? 'incomplete' : 'completed' };
+    // An answer in text ends the run here, in the same transaction as the message: the client
+    // sees `thread.run.completed` right after it, not one workflow task later.
+    const outcome: RunOutcome = truncated ? { status: 'incomplete', reason: 'max_completion_tokens' } : { status: 'completed' };
+    await this.db.$transaction(async (tx) => {
+      const events = await this.completeMessage(tx, usage, truncated);
+      await publish(tx, this.run.id, [...events, ...(await closeRun(tx, this.run.id, outcome))]);
+    });
+    return { kind: 'ended', status: outcome.status };
   }
 }
 

@@ -1,6 +1,7 @@
 import type { Run } from 'openai/resources/beta/threads/runs/runs';
 import type { Db } from '../src/db/client.js';
-import { Prisma } from '../src/generated/prisma/client.js';
+import { awaitNewRun } from '../src/db/run-lock.js';
+import { Prisma, type Run as RunRow } from '../src/generated/prisma/client.js';
 import { publish, type RunEvent } from '../src/events/publish.js';
 import { canTransition, sourcesOf, type RunStatus } from '../src/run-status.js';
 import { nowSeconds } from '../src/time.js';
@@ -17,27 +18,18 @@ type Tx = Prisma.TransactionClient;
  * each publishes its events from inside that transaction.
  */
 export function runStateActivities(db: Db) {
-  /** Moves the run to `to` if its current status allows it; returns the new row, or null. */
-  async function transition(tx: Tx, runId: string, to: RunStatus, data: Prisma.RunUpdateManyMutationInput = {}) {
-    const { count } = await tx.run.updateMany({ where: { id: runId, status: { in: sourcesOf(to) } }, data: { ...data, status: to } });
-    return count ? tx.run.findUniqueOrThrow({ where: { id: runId } }) : null;
-  }
-
-  /** The run's usage: the sum of what each of its model calls cost. */
-  async function usageOf(tx: Tx, runId: string): Promise<Usage> {
-    const steps = await tx.runStep.findMany({ where: { runId }, select: { modelUsage: true } });
-    const usage = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 };
-    for (const { modelUsage } of steps) {
-      const u = modelUsage as Usage | null;
-      if (!u) continue;
-      usage.prompt_tokens += u.prompt_tokens;
-      usage.completion_tokens += u.completion_tokens;
-      usage.total_tokens += u.total_tokens;
-    }
-    return usage;
-  }
-
   return {
+    /**
+     * The run as the model activity starts a turn: after the API's transaction that created
+     * it has ended (src/db/run-lock.ts); null when there is no such run (any more).
+     */
+    async loadRun(runId: string): Promise<RunRow | null> {
+      return db.$transaction(async (tx) => {
+        await awaitNewRun(tx, runId);
+        return tx.run.findUnique({ where: { id: runId } });
+      });
+    },
+
     /**
      * queued → in_progress at the start of each model turn (called by the model activity,
      * so it costs no trip through Temporal). Says what to do when the run cannot start.
@@ -108,46 +100,7 @@ export function runStateActivities(db: Db) {
 
     /** Ends the run; open steps and messages are closed to match (openai-contract.md §4 e). */
     async finishRun(runId: string, outcome: RunOutcome): Promise<void> {
-      await db.$transaction(async (tx) => {
-        const now = nowSeconds();
-        const usage = await usageOf(tx, runId);
-        const row = await transition(tx, runId, outcome.status, {
-          requiredAction: Prisma.DbNull,
-          ...(outcome.status === 'completed' && { completedAt: now, expiresAt: null, usage }),
-          ...(outcome.status === 'failed' && { failedAt: now, lastError: outcome.error, usage }),
-          ...(outcome.status === 'cancelled' && { cancelledAt: now, usage }),
-          ...(outcome.status === 'expired' && { usage }),
-          ...(outcome.status === 'incomplete' && { completedAt: now, incompleteDetails: { reason: outcome.reason }, usage }),
-        });
-        if (!row) return;
-        const events: RunEvent[] = [];
-        const reason = { failed: 'run_failed', cancelled: 'run_cancelled', expired: 'run_expired', incomplete: 'max_tokens', completed: null }[outcome.status];
-        if (reason) {
-          const open = await tx.message.findMany({ where: { runId, status: 'in_progress' }, select: { id: true } });
-          for (const { id } of open) {
-            const m = await tx.message.update({ where: { id }, data: { status: 'incomplete', incompleteAt: now, incompleteDetails: { reason } } });
-            events.push({ event: 'thread.message.incomplete', data: messageToWire(m) });
-          }
-        }
-        const stepStatus = { failed: 'failed', cancelled: 'cancelled', expired: 'expired', incomplete: 'completed', completed: 'completed' }[outcome.status];
-        const openSteps = await tx.runStep.findMany({ where: { runId, status: 'in_progress' }, orderBy: { id: 'asc' } });
-        for (const s of openSteps) {
-          const step = await tx.runStep.update({
-            where: { id: s.id },
-            data: {
-              status: stepStatus,
-              usage: s.modelUsage ?? zeroUsage,
-              ...(stepStatus === 'failed' && { failedAt: now, lastError: outcome.status === 'failed' ? stepError(outcome.error) : undefined }),
-              ...(stepStatus === 'cancelled' && { cancelledAt: now }),
-              ...(stepStatus === 'expired' && { expiredAt: now }),
-              ...(stepStatus === 'completed' && { completedAt: now }),
-            },
-          });
-          events.push({ event: `thread.run.step.${stepStatus}`, data: stepToWire(step) });
-        }
-        events.push({ event: `thread.run.${outcome.status}`, data: runToWire(row) });
-        await publish(tx, runId, events);
-      });
+      await db.$transaction(async (tx) => publish(tx, runId, await closeRun(tx, runId, outcome)));
     },
   };
 }
@@ -156,6 +109,71 @@ export function runStateActivities(db: Db) {
 /** Steps know only two error codes. */
 function stepError(e: { code: string; message: string }) {
   return { code: e.code === 'rate_limit_exceeded' ? 'rate_limit_exceeded' : 'server_error', message: e.message };
+}
+
+/** Moves the run to `to` if its current status allows it; returns the new row, or null. */
+async function transition(tx: Tx, runId: string, to: RunStatus, data: Prisma.RunUpdateManyMutationInput = {}) {
+  const { count } = await tx.run.updateMany({ where: { id: runId, status: { in: sourcesOf(to) } }, data: { ...data, status: to } });
+  return count ? tx.run.findUniqueOrThrow({ where: { id: runId } }) : null;
+}
+
+/** The run's usage: the sum of what each of its model calls cost. */
+async function usageOf(tx: Tx, runId: string): Promise<Usage> {
+  const steps = await tx.runStep.findMany({ where: { runId }, select: { modelUsage: true } });
+  const usage = { ...zeroUsage };
+  for (const { modelUsage } of steps) {
+    const u = modelUsage as Usage | null;
+    if (!u) continue;
+    usage.prompt_tokens += u.prompt_tokens;
+    usage.completion_tokens += u.completion_tokens;
+    usage.total_tokens += u.total_tokens;
+  }
+  return usage;
+}
+
+/**
+ * Ends the run inside `tx`, closing its open steps and messages to match
+ * (openai-contract.md §4 e); returns the events to publish, none if the run had ended already.
+ */
+export async function closeRun(tx: Tx, runId: string, outcome: RunOutcome): Promise<RunEvent[]> {
+  const now = nowSeconds();
+  const usage = await usageOf(tx, runId);
+  const row = await transition(tx, runId, outcome.status, {
+    requiredAction: Prisma.DbNull,
+    ...(outcome.status === 'completed' && { completedAt: now, expiresAt: null, usage }),
+    ...(outcome.status === 'failed' && { failedAt: now, lastError: outcome.error, usage }),
+    ...(outcome.status === 'cancelled' && { cancelledAt: now, usage }),
+    ...(outcome.status === 'expired' && { usage }),
+    ...(outcome.status === 'incomplete' && { completedAt: now, incompleteDetails: { reason: outcome.reason }, usage }),
+  });
+  if (!row) return [];
+  const events: RunEvent[] = [];
+  const reason = { failed: 'run_failed', cancelled: 'run_cancelled', expired: 'run_expired', incomplete: 'max_tokens', completed: null }[outcome.status];
+  if (reason) {
+    const open = await tx.message.findMany({ where: { runId, status: 'in_progress' }, select: { id: true } });
+    for (const { id } of open) {
+      const m = await tx.message.update({ where: { id }, data: { status: 'incomplete', incompleteAt: now, incompleteDetails: { reason } } });
+      events.push({ event: 'thread.message.incomplete', data: messageToWire(m) });
+    }
+  }
+  const stepStatus = { failed: 'failed', cancelled: 'cancelled', expired: 'expired', incomplete: 'completed', completed: 'completed' }[outcome.status];
+  const openSteps = await tx.runStep.findMany({ where: { runId, status: 'in_progress' }, orderBy: { id: 'asc' } });
+  for (const s of openSteps) {
+    const step = await tx.runStep.update({
+      where: { id: s.id },
+      data: {
+        status: stepStatus,
+        usage: s.modelUsage ?? zeroUsage,
+        ...(stepStatus === 'failed' && { failedAt: now, lastError: outcome.status === 'failed' ? stepError(outcome.error) : undefined }),
+        ...(stepStatus === 'cancelled' && { cancelledAt: now }),
+        ...(stepStatus === 'expired' && { expiredAt: now }),
+        ...(stepStatus === 'completed' && { completedAt: now }),
+      },
+    });
+    events.push({ event: `thread.run.step.${stepStatus}`, data: stepToWire(step) });
+  }
+  events.push({ event: `thread.run.${outcome.status}`, data: runToWire(row) });
+  return events;
 }
 
 export type RunState = ReturnType<typeof runStateActivities>;

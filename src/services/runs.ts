@@ -2,6 +2,7 @@ import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/cl
 import { z } from 'zod';
 import { assistantRun, submitToolOutputsUpdate, type QueuedRun, type RunWorkflowInput } from '../../workflows/run.js';
 import type { Assistant, Run } from '../generated/prisma/client.js';
+import { holdNewRun } from '../db/run-lock.js';
 import { publish } from '../events/publish.js';
 import { badRequest, notFound } from '../http/errors.js';
 import { page, type ListQuery } from '../http/pagination.js';
@@ -91,6 +92,7 @@ export function createThreadAndRun(deps: Deps, input: ThreadAndRunCreate, runId 
 async function insertRun(deps: Deps, tx: Tx, threadId: string, input: RunCreate | ThreadAndRunCreate, runId: string): Promise<Run> {
   const assistant = await tx.assistant.findUnique({ where: { id: input.assistant_id } });
   if (!assistant) throw notFound('assistant', input.assistant_id);
+  await holdNewRun(tx, runId);
   const createdAt = nowSeconds();
   const run = await tx.run.create({
     data: {
@@ -121,6 +123,8 @@ async function insertRun(deps: Deps, tx: Tx, threadId: string, input: RunCreate 
     workflowId: run.id,
     taskQueue: deps.config.temporal.taskQueue,
     args: [workflowInput],
+    // The API's own worker takes the first workflow task from the start response (API_WORKER).
+    requestEagerStart: deps.config.worker.inApi,
     typedSearchAttributes: [
       { key: { name: 'ThreadId', type: 'KEYWORD' }, value: threadId },
       { key: { name: 'AssistantId', type: 'KEYWORD' }, value: assistant.id },
