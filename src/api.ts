@@ -1,4 +1,5 @@
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
 import type { Server } from 'node:http';
 import type { Config } from './config.js';
 import { createDb } from './db/client.js';
@@ -9,6 +10,7 @@ import type { Logger } from './log.js';
 import type { Deps } from './services/deps.js';
 import { ensureBucket, s3Client } from './storage.js';
 import { ensureSearchAttributes } from './temporal.js';
+import { installRuntime, startWorker } from './worker.js';
 
 /** Where the three backing services are, once the stack (embedded or external) is up. */
 export interface Endpoints {
@@ -22,15 +24,23 @@ export interface RunningApi {
   close(): Promise<void>;
 }
 
-/** Serves the HTTP API until closed. Connects to Postgres, Temporal and S3 but starts none. */
+/**
+ * Serves the HTTP API until closed. Connects to Postgres, Temporal and S3 but starts none.
+ * With API_WORKER (the default) it also runs a worker on the same Temporal connection as its
+ * client: Temporal then hands a new run's first workflow task, and its model call, straight
+ * to this process instead of through task-queue matching (eager workflow start), which is
+ * most of the time before the first token. Other workers share the rest of the work.
+ */
 export async function startApi(config: Config, endpoints: Endpoints, log: Logger): Promise<RunningApi> {
   const db = createDb(endpoints.databaseUrl);
-  const connection = await Connection.connect({ address: endpoints.temporalAddress });
+  installRuntime(log);
+  const connection = await NativeConnection.connect({ address: endpoints.temporalAddress });
   const temporal = new Client({ connection, namespace: config.temporal.namespace });
   const s3 = s3Client(endpoints.s3Endpoint, config.s3.accessKey, config.s3.secretKey, config.s3.region);
   // An external S3 (MinIO in docker-compose) may not have the bucket yet.
   await ensureBucket(s3, config.s3.bucket);
   await ensureSearchAttributes(connection, config.temporal.namespace, log);
+  const worker = config.worker.inApi ? await startWorker(config, endpoints, log, connection) : undefined;
   const events = new RunEventSubscriber(endpoints.databaseUrl, log);
   const deps: Deps = { db, temporal, config, log, events };
 
@@ -71,6 +81,7 @@ export async function startApi(config: Config, endpoints: Endpoints, log: Logger
         server.closeAllConnections();
       });
       await events.close();
+      await worker?.close();
       await connection.close();
       await db.$disconnect();
     },

@@ -52,6 +52,7 @@ const EnvSchema = z.object({
 
   RUN_EXPIRY_SECONDS: z.coerce.number().int().positive().default(600),
 
+  API_WORKER: bool.default(true),
   WORKFLOW_BUNDLE_PATH: optionalString,
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(64),
   WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().positive().default(100),
@@ -82,7 +83,14 @@ export interface Config {
     maxAttempts: number;
   };
   runExpirySeconds: number;
-  worker: { workflowBundlePath?: string; maxCachedWorkflows: number; maxConcurrentActivities: number; dbPoolSize: number };
+  worker: {
+    /** The API process runs a worker too, and starts runs on it eagerly. */
+    inApi: boolean;
+    workflowBundlePath?: string;
+    maxCachedWorkflows: number;
+    maxConcurrentActivities: number;
+    dbPoolSize: number;
+  };
 }
 
 export class ConfigError extends StartupError {}
@@ -145,6 +153,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     runExpirySeconds: e.RUN_EXPIRY_SECONDS,
     worker: {
+      inApi: e.API_WORKER,
       workflowBundlePath: e.WORKFLOW_BUNDLE_PATH,
       maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,
       maxConcurrentActivities: e.WORKER_MAX_CONCURRENT_ACTIVITIES,

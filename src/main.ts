@@ -25,13 +25,14 @@ await runUntilSignal(log, async () => {
   });
   try {
     await migrate(stack.databaseUrl, log);
-    const worker = await startWorker(config, stack, log);
+    // The API runs the worker in this process unless API_WORKER=false.
+    const worker = config.worker.inApi ? undefined : await startWorker(config, stack, log);
     const api = await startApi(config, stack, log);
     log.info(`Assistants API ready at ${api.url} (OpenAI SDK: baseURL '${api.url}' or '${api.url}/v1')`);
     if (stack.temporalUiUrl) log.info(`Temporal Web UI at ${stack.temporalUiUrl}`);
     return async () => {
       await api.close();
-      await worker.close();
+      await worker?.close();
       await stack.stop();
     };
   } catch (err) {

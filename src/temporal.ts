@@ -1,4 +1,4 @@
-import type { Connection } from '@temporalio/client';
+import type { NativeConnection } from '@temporalio/worker';
 import type { Logger } from './log.js';
 
 /** Custom search attributes runs are found by in the Temporal UI (all Keyword). */
@@ -8,7 +8,7 @@ export const SEARCH_ATTRIBUTES = ['ThreadId', 'AssistantId', 'RunStatus'] as con
  * Registers the search attributes on a Temporal server that lacks them (an external one, as in
  * docker-compose); the embedded dev server is started with them already.
  */
-export async function ensureSearchAttributes(connection: Connection, namespace: string, log: Logger): Promise<void> {
+export async function ensureSearchAttributes(connection: Pick<NativeConnection, 'operatorService'>, namespace: string, log: Logger): Promise<void> {
   const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
   const missing = SEARCH_ATTRIBUTES.filter((name) => !customAttributes || !(name in customAttributes));
   if (missing.length === 0) return;

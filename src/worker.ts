@@ -26,8 +26,9 @@ let runtimeInstalled = false;
 /**
  * Temporal's own logs go through pino (its chatty INFO as debug), and shutdown on signals is
  * ours to drive: the Runtime would otherwise start draining the worker on SIGTERM by itself.
+ * Before any NativeConnection: the first one installs a default Runtime otherwise.
  */
-function installRuntime(log: Logger): void {
+export function installRuntime(log: Logger): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   const temporalLog = log.child({ component: 'temporal-sdk' });
@@ -38,11 +39,20 @@ function installRuntime(log: Logger): void {
   });
 }
 
-/** Polls the run task queue until closed; connects to Postgres and Temporal but starts neither. */
-export async function startWorker(config: Config, endpoints: { databaseUrl: string; temporalAddress: string }, log: Logger): Promise<RunningWorker> {
+/**
+ * Polls the run task queue until closed; connects to Postgres and Temporal but starts neither.
+ * Given a `connection` (the API's, shared with its client for eager workflow start), it uses
+ * that one and leaves closing it to its owner.
+ */
+export async function startWorker(
+  config: Config,
+  endpoints: { databaseUrl: string; temporalAddress: string },
+  log: Logger,
+  shared?: NativeConnection,
+): Promise<RunningWorker> {
   installRuntime(log);
   const db = createDb(endpoints.databaseUrl, config.worker.dbPoolSize);
-  const connection = await NativeConnection.connect({ address: endpoints.temporalAddress });
+  const connection = shared ?? (await NativeConnection.connect({ address: endpoints.temporalAddress }));
   const source = workflowSource(config.worker.workflowBundlePath);
   if (source.workflowsPath) log.info('bundling workflow code (set WORKFLOW_BUNDLE_PATH to a prebuilt bundle to skip this)…');
   const worker = await Worker.create({
@@ -64,7 +74,7 @@ export async function startWorker(config: Config, endpoints: { databaseUrl: stri
     async close() {
       worker.shutdown();
       await running;
-      await connection.close();
+      if (!shared) await connection.close();
       await db.$disconnect();
     },
   };

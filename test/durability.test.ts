@@ -1,6 +1,7 @@
 /**
  * Runs survive what kills processes: expiry is a durable timer, a worker SIGKILLed mid-run is
- * replaced and the run completes once, an API restart changes nothing. Each test has its own
+ * replaced and the run completes once (also when that worker is the API's own, which runs
+ * eagerly started runs), an API restart changes nothing. Each test has its own
  * task queue, API and worker processes, so killing them touches no other test.
  */
 import OpenAI from 'openai';
@@ -20,9 +21,10 @@ async function start(kind: 'api' | 'worker', env: Record<string, string>): Promi
   return service;
 }
 
-async function setUp(env: Record<string, string>, replies: Parameters<ReturnType<typeof llm>['script']>[1], tools = true) {
+/** By default the runs are done by the worker process alone (API_WORKER=false), so killing it is what counts. */
+async function setUp(env: Record<string, string>, replies: Parameters<ReturnType<typeof llm>['script']>[1], tools = true, apiWorker = false) {
   const queue = { TEMPORAL_TASK_QUEUE: `durability-${uniqueModel('q')}`, ...env };
-  const api = await start('api', queue);
+  const api = await start('api', { ...queue, API_WORKER: String(apiWorker) });
   const worker = await start('worker', queue);
   const openai = new OpenAI({ baseURL: api.url, apiKey: 'EMPTY', maxRetries: 0 });
   const model = uniqueModel('durable');
@@ -94,6 +96,35 @@ describe('process deaths', () => {
     expect(messages.map((m) => m.role)).toEqual(['assistant', 'user']);
     expect((messages[0]!.content[0] as { text: { value: string } }).text.value).toBe(answer);
     const steps = (await openai.beta.threads.runs.steps.list(run.id, { thread_id: thread.id })).data;
+    expect(steps.map((s) => [s.type, s.status])).toEqual([['message_creation', 'completed']]);
+    expect(await llm().requests(assistant.model)).toHaveLength(2);
+  }, 90_000);
+
+  it('an API SIGKILLed while its own worker streams a run: the worker process takes the run over and completes it once', async () => {
+    const answer = Array.from({ length: 80 }, (_, i) => `w${i}`).join(' ');
+    const { openai, assistant, thread, api, queue } = await setUp(
+      {},
+      [
+        { text: answer, chunkSize: 4, delayMs: 60 },
+        { text: answer, chunkSize: 8 },
+      ],
+      false,
+      true,
+    );
+    const run = await openai.beta.threads.runs.create(thread.id, { assistant_id: assistant.id });
+    // Started eagerly, the run streams on the API's own worker: kill that process mid-answer.
+    const deadline = Date.now() + 10_000;
+    while ((await openai.beta.threads.runs.steps.list(run.id, { thread_id: thread.id })).data.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(await llm().requests(assistant.model)).toHaveLength(1);
+    await api.stop(true);
+    const again = await start('api', { ...queue, API_WORKER: 'false', PORT: new URL(api.url).port });
+    const reopened = new OpenAI({ baseURL: again.url, apiKey: 'EMPTY', maxRetries: 0 });
+    const done = await waitForRun(reopened, thread.id, run.id, (r) => !['queued', 'in_progress'].includes(r.status), 60_000);
+    expect(done.status).toBe('completed');
+    const messages = (await reopened.beta.threads.messages.list(thread.id)).data;
+    expect(messages.map((m) => m.role)).toEqual(['assistant', 'user']);
+    expect((messages[0]!.content[0] as { text: { value: string } }).text.value).toBe(answer);
+    const steps = (await reopened.beta.threads.runs.steps.list(run.id, { thread_id: thread.id })).data;
     expect(steps.map((s) => [s.type, s.status])).toEqual([['message_creation', 'completed']]);
     expect(await llm().requests(assistant.model)).toHaveLength(2);
   }, 90_000);
