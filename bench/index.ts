@@ -303,7 +303,8 @@ async function sectionMemory(h: Harness) {
   };
   cleanups.push(stopAll);
   try {
-    [api, worker] = await Promise.all([startService('api', { ...env, LOG_LEVEL: 'warn', RUN_EXPIRY_SECONDS: String(CFG.expirySeconds) }), startService('worker', { ...env, ...CFG.workerEnv })]);
+    // API_WORKER=false: every parked run must live in the worker being measured.
+    [api, worker] = await Promise.all([startService('api', { ...env, LOG_LEVEL: 'warn', RUN_EXPIRY_SECONDS: String(CFG.expirySeconds), API_WORKER: 'false' }), startService('worker', { ...env, ...CFG.workerEnv })]);
     const pid = worker.pid;
     await sleep(2_000);
     const idle = await rssMb(pid);
