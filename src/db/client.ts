@@ -4,7 +4,14 @@ import { PrismaClient } from '../generated/prisma/client.js';
 export type Db = PrismaClient;
 export type { Prisma } from '../generated/prisma/client.js';
 
-/** Prisma through the pg driver adapter: no native query engine to download. */
+/**
+ * Prisma through the pg driver adapter: no native query engine to download. A transaction
+ * waits up to 10 s for a pooled connection (Prisma's default, 2 s, turned bursts of run
+ * creation — each holds its connection while Temporal starts the workflow — into 500s).
+ */
 export function createDb(databaseUrl: string, poolSize = 10): Db {
-  return new PrismaClient({ adapter: new PrismaPg({ connectionString: databaseUrl, max: poolSize }) });
+  return new PrismaClient({
+    adapter: new PrismaPg({ connectionString: databaseUrl, max: poolSize }),
+    transactionOptions: { maxWait: 10_000, timeout: 30_000 },
+  });
 }
