@@ -27,9 +27,9 @@ export interface RunningApi {
 /**
  * Serves the HTTP API until closed. Connects to Postgres, Temporal and S3 but starts none.
  * With API_WORKER (the default) it also runs a worker on the same Temporal connection as its
- * client: Temporal then hands a new run's first workflow task, and its model call, straight
- * to this process instead of through task-queue matching (eager workflow start), which is
- * most of the time before the first token. Other workers share the rest of the work.
+ * client: Temporal then hands a new run's first workflow task, and so its model call, straight
+ * to this process in the start response (eager workflow start), skipping a trip through
+ * task-queue matching before the first token. Other workers share the rest of the work.
  */
 export async function startApi(config: Config, endpoints: Endpoints, log: Logger): Promise<RunningApi> {
   const db = createDb(endpoints.databaseUrl);
