@@ -73,60 +73,49 @@ describe('expiry', () => {
 });
 
 describe('process deaths', () => {
-  it('a worker SIGKILLed mid-stream is replaced and the run completes once: no duplicate messages or steps', async () => {
-    const answer = Array.from({ length: 80 }, (_, i) => `w${i}`).join(' ');
-    const { openai, assistant, thread, worker, queue } = await setUp(
-      {},
-      [
-        { text: answer, chunkSize: 4, delayMs: 60 },
-        { text: answer, chunkSize: 8 },
-      ],
-      false,
-    );
-    const run = await openai.beta.threads.runs.create(thread.id, { assistant_id: assistant.id });
-    await waitForRun(openai, thread.id, run.id, (r) => r.status === 'in_progress');
-    // let the first attempt write its step and message, then kill it mid-stream
+  const answer = Array.from({ length: 80 }, (_, i) => `w${i}`).join(' ');
+  /** A slow first attempt to kill mid-answer, then a quick second one. */
+  const twoAttempts = [
+    { text: answer, chunkSize: 4, delayMs: 60 },
+    { text: answer, chunkSize: 8 },
+  ];
+
+  /** Waits until the first attempt has written its step and message: it is mid-stream then. */
+  async function midStream(openai: OpenAI, threadId: string, runId: string) {
     const deadline = Date.now() + 10_000;
-    while ((await openai.beta.threads.runs.steps.list(run.id, { thread_id: thread.id })).data.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    await worker.stop(true);
-    await start('worker', queue);
-    const done = await waitForRun(openai, thread.id, run.id, (r) => !['queued', 'in_progress'].includes(r.status), 60_000);
+    while ((await openai.beta.threads.runs.steps.list(runId, { thread_id: threadId })).data.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  }
+
+  /** Completed once: one answer, whole, one step, and exactly the two model calls. */
+  async function expectCompletedOnce(openai: OpenAI, threadId: string, runId: string, model: string) {
+    const done = await waitForRun(openai, threadId, runId, (r) => !['queued', 'in_progress'].includes(r.status), 60_000);
     expect(done.status).toBe('completed');
-    const messages = (await openai.beta.threads.messages.list(thread.id)).data;
+    const messages = (await openai.beta.threads.messages.list(threadId)).data;
     expect(messages.map((m) => m.role)).toEqual(['assistant', 'user']);
     expect((messages[0]!.content[0] as { text: { value: string } }).text.value).toBe(answer);
-    const steps = (await openai.beta.threads.runs.steps.list(run.id, { thread_id: thread.id })).data;
+    const steps = (await openai.beta.threads.runs.steps.list(runId, { thread_id: threadId })).data;
     expect(steps.map((s) => [s.type, s.status])).toEqual([['message_creation', 'completed']]);
-    expect(await llm().requests(assistant.model)).toHaveLength(2);
+    expect(await llm().requests(model)).toHaveLength(2);
+  }
+
+  it('a worker SIGKILLed mid-stream is replaced and the run completes once: no duplicate messages or steps', async () => {
+    const { openai, assistant, thread, worker, queue } = await setUp({}, twoAttempts, false);
+    const run = await openai.beta.threads.runs.create(thread.id, { assistant_id: assistant.id });
+    await midStream(openai, thread.id, run.id);
+    await worker.stop(true);
+    await start('worker', queue);
+    await expectCompletedOnce(openai, thread.id, run.id, assistant.model);
   }, 90_000);
 
   it('an API SIGKILLed while its own worker streams a run: the worker process takes the run over and completes it once', async () => {
-    const answer = Array.from({ length: 80 }, (_, i) => `w${i}`).join(' ');
-    const { openai, assistant, thread, api, queue } = await setUp(
-      {},
-      [
-        { text: answer, chunkSize: 4, delayMs: 60 },
-        { text: answer, chunkSize: 8 },
-      ],
-      false,
-      true,
-    );
+    const { openai, assistant, thread, api, queue } = await setUp({}, twoAttempts, false, true);
     const run = await openai.beta.threads.runs.create(thread.id, { assistant_id: assistant.id });
     // Started eagerly, the run streams on the API's own worker: kill that process mid-answer.
-    const deadline = Date.now() + 10_000;
-    while ((await openai.beta.threads.runs.steps.list(run.id, { thread_id: thread.id })).data.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    await midStream(openai, thread.id, run.id);
     expect(await llm().requests(assistant.model)).toHaveLength(1);
     await api.stop(true);
     const again = await start('api', { ...queue, API_WORKER: 'false', PORT: new URL(api.url).port });
-    const reopened = new OpenAI({ baseURL: again.url, apiKey: 'EMPTY', maxRetries: 0 });
-    const done = await waitForRun(reopened, thread.id, run.id, (r) => !['queued', 'in_progress'].includes(r.status), 60_000);
-    expect(done.status).toBe('completed');
-    const messages = (await reopened.beta.threads.messages.list(thread.id)).data;
-    expect(messages.map((m) => m.role)).toEqual(['assistant', 'user']);
-    expect((messages[0]!.content[0] as { text: { value: string } }).text.value).toBe(answer);
-    const steps = (await reopened.beta.threads.runs.steps.list(run.id, { thread_id: thread.id })).data;
-    expect(steps.map((s) => [s.type, s.status])).toEqual([['message_creation', 'completed']]);
-    expect(await llm().requests(assistant.model)).toHaveLength(2);
+    await expectCompletedOnce(new OpenAI({ baseURL: again.url, apiKey: 'EMPTY', maxRetries: 0 }), thread.id, run.id, assistant.model);
   }, 90_000);
 
   it('restarting the API changes nothing: the run goes on without it', async () => {
