@@ -46,7 +46,7 @@ export function modelTurnActivity(db: Db, llm: LlmConfig, log: Logger, state: Pi
     // (queued → in_progress, clearing what an earlier attempt left) runs alongside it; the
     // writer waits for it before its first write, and a run that cannot start stops the call.
     const stop = new AbortController();
-    const ready = Promise.all([state.beginTurn(runId), replaceEarlierAttempt(db, run, turn)]).then(([begun]) => begun);
+    const ready = Promise.all([state.beginTurn(run), replaceEarlierAttempt(db, run, turn)]).then(([begun]) => begun);
     ready.then(
       (begun) => begun !== 'ok' && stop.abort(),
       () => stop.abort(),

@@ -3,7 +3,7 @@ import type { Db } from '../src/db/client.js';
 import { awaitNewRun } from '../src/db/run-lock.js';
 import { Prisma, type Run as RunRow } from '../src/generated/prisma/client.js';
 import { publish, type RunEvent } from '../src/events/publish.js';
-import { canTransition, sourcesOf, type RunStatus } from '../src/run-status.js';
+import { sourcesOf, type RunStatus } from '../src/run-status.js';
 import { nowSeconds } from '../src/time.js';
 import { messageToWire } from '../src/wire/message.js';
 import { runToWire } from '../src/wire/run.js';
@@ -31,20 +31,22 @@ export function runStateActivities(db: Db) {
     },
 
     /**
-     * queued → in_progress at the start of each model turn (called by the model activity,
-     * so it costs no trip through Temporal). Says what to do when the run cannot start.
+     * queued → in_progress at the start of each model turn, for the run `loadRun` read (called
+     * by the model activity, so it costs no trip through Temporal). The guarded update comes
+     * first; the status is read only when it did not apply, to say what to do instead.
      */
-    async beginTurn(runId: string): Promise<'ok' | 'cancelling' | 'gone' | { ended: RunStatus }> {
+    async beginTurn(run: Pick<RunRow, 'id' | 'startedAt'>): Promise<'ok' | 'cancelling' | 'gone' | { ended: RunStatus }> {
       return db.$transaction(async (tx) => {
-        const run = await tx.run.findUnique({ where: { id: runId }, select: { status: true, startedAt: true } });
-        if (!run) return 'gone';
-        const status = run.status as RunStatus;
-        if (status === 'in_progress') return 'ok';
-        if (status === 'cancelling') return 'cancelling';
-        if (!canTransition(status, 'in_progress')) return { ended: status };
-        const row = await transition(tx, runId, 'in_progress', { startedAt: run.startedAt ?? nowSeconds() });
-        if (row) await publish(tx, runId, [{ event: 'thread.run.in_progress', data: runToWire(row) }]);
-        return 'ok';
+        const row = await transition(tx, run.id, 'in_progress', { startedAt: run.startedAt ?? nowSeconds() });
+        if (row) {
+          await publish(tx, run.id, [{ event: 'thread.run.in_progress', data: runToWire(row) }]);
+          return 'ok';
+        }
+        const current = await tx.run.findUnique({ where: { id: run.id }, select: { status: true } });
+        if (!current) return 'gone';
+        if (current.status === 'in_progress') return 'ok'; // a retried attempt of this turn
+        if (current.status === 'cancelling') return 'cancelling';
+        return { ended: current.status as RunStatus };
       });
     },
 
