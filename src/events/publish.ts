@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { Db, Prisma } from '../db/client.js';
+import type { Db } from '../db/client.js';
+import { Prisma } from '../generated/prisma/client.js';
 
 /**
  * Run events (the SSE frames of openai-contract.md §4) travel from the worker's activities to
@@ -35,11 +36,16 @@ export function encode(e: RunEvent): string[] {
   return slices.map((slice, i) => `p|${id}|${i}|${slices.length}|${slice}`);
 }
 
-/** One statement for all of `events`: unnest keeps their order, and so does delivery. */
+/**
+ * The NOTIFY of `events`, in one query: unnest keeps their order, and so does delivery. A
+ * statement of its own (`publish`), or the end of one that writes first (`WITH … ${notifying}`).
+ */
+export function notifying(runId: string, events: RunEvent[]): Prisma.Sql {
+  return Prisma.sql`SELECT pg_notify(${channelOf(runId)}, p) FROM unnest(${events.flatMap(encode)}::text[]) WITH ORDINALITY AS t(p, i) ORDER BY i`;
+}
+
 export async function publish(sql: Sql, runId: string, events: RunEvent[]): Promise<void> {
-  const payloads = events.flatMap(encode);
-  if (payloads.length === 0) return;
-  await sql.$executeRaw`SELECT pg_notify(${channelOf(runId)}, p) FROM unnest(${payloads}::text[]) WITH ORDINALITY AS t(p, i) ORDER BY i`;
+  if (events.length) await sql.$executeRaw(notifying(runId, events));
 }
 
 /** Reassembles parted payloads; returns the event once whole. One decoder per listening connection. */

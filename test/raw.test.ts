@@ -1,0 +1,103 @@
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { createDb } from '../src/db/client.js';
+import { columnsOf, insertInto, setList, writes } from '../src/db/raw.js';
+import { Prisma, type Message, type RunStep } from '../src/generated/prisma/client.js';
+import { newId } from '../src/ids.js';
+
+/**
+ * src/db/raw.ts writes SQL from Prisma's field names (snake_case columns). These check it
+ * against Prisma's own reads and writes, for every model, so a schema change that breaks the
+ * convention fails here rather than in a run.
+ */
+describe('raw statements shaped by the Prisma models', () => {
+  const db = createDb(inject('databaseUrl'), 2);
+  afterAll(() => db.$disconnect());
+
+  async function aThread() {
+    const thread = await db.thread.create({ data: { id: newId('thread'), createdAt: 1_700_000_000, metadata: { k: 'v' } } });
+    const run = await db.run.create({
+      data: {
+        id: newId('run'),
+        threadId: thread.id,
+        assistantId: 'asst_raw',
+        createdAt: 1_700_000_001,
+        status: 'in_progress',
+        model: 'm',
+        temperature: 0.5,
+        topP: 1,
+        maxCompletionTokens: 300,
+        truncationStrategy: { type: 'auto', last_messages: null },
+        toolChoice: 'auto',
+        parallelToolCalls: true,
+        responseFormat: 'auto',
+        requiredAction: { type: 'submit_tool_outputs' },
+      },
+    });
+    return { thread, run };
+  }
+
+  it('columnsOf reads every model exactly as Prisma does', async () => {
+    const { thread, run } = await aThread();
+    const message = await db.message.create({ data: { id: newId('message'), threadId: thread.id, createdAt: 2, role: 'user', content: [{ type: 'text' }], status: 'completed', runId: run.id } });
+    const step = await db.runStep.create({
+      data: { id: newId('step'), runId: run.id, threadId: thread.id, assistantId: 'asst_raw', key: '0:tools', createdAt: 3, type: 'tool_calls', status: 'in_progress', stepDetails: { tool_calls: [] }, modelUsage: { total_tokens: 3 } },
+    });
+    const assistant = await db.assistant.create({ data: { id: newId('assistant'), createdAt: 4, model: 'm', topP: 0.9, responseFormat: { type: 'json_object' } } });
+    const file = await db.file.create({ data: { id: newId('file'), createdAt: 5, bytes: 10, filename: 'a.txt', purpose: 'assistants', status: 'processed', objectKey: 'k' } });
+
+    const read = async (table: string, fields: Record<string, string>, id: string) =>
+      (await db.$queryRaw<unknown[]>`SELECT ${columnsOf(fields)} FROM ${Prisma.raw(table)} WHERE id = ${id}`)[0];
+    expect(await read('threads', Prisma.ThreadScalarFieldEnum, thread.id)).toEqual(thread);
+    expect(await read('runs', Prisma.RunScalarFieldEnum, run.id)).toEqual(run);
+    expect(await read('messages', Prisma.MessageScalarFieldEnum, message.id)).toEqual(message);
+    expect(await read('run_steps', Prisma.RunStepScalarFieldEnum, step.id)).toEqual(step);
+    expect(await read('assistants', Prisma.AssistantScalarFieldEnum, assistant.id)).toEqual(assistant);
+    expect(await read('files', Prisma.FileScalarFieldEnum, file.id)).toEqual(file);
+  });
+
+  it('insertInto writes a whole row that Prisma reads back unchanged; null JSON is SQL NULL', async () => {
+    const { thread, run } = await aThread();
+    const step: RunStep = {
+      id: newId('step'),
+      runId: run.id,
+      threadId: thread.id,
+      assistantId: 'asst_raw',
+      key: '0:message',
+      createdAt: 7,
+      type: 'message_creation',
+      status: 'in_progress',
+      stepDetails: { type: 'message_creation', message_creation: { message_id: 'msg_x' } },
+      lastError: null,
+      expiredAt: null,
+      cancelledAt: null,
+      failedAt: null,
+      completedAt: null,
+      metadata: {},
+      usage: null,
+      modelUsage: null,
+    };
+    await db.$executeRaw(insertInto('run_steps', step));
+    expect(await db.runStep.findUnique({ where: { id: step.id } })).toEqual(step);
+    const [nulls] = await db.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM run_steps WHERE id = ${step.id} AND usage IS NULL AND last_error IS NULL`;
+    expect(nulls!.n).toBe(1);
+  });
+
+  it('writes: several updates in one statement, an SQL expression in SET, rows returned in id order', async () => {
+    const { thread, run } = await aThread();
+    const ids = [newId('message'), newId('message'), newId('message')];
+    await db.message.createMany({ data: ids.map((id) => ({ id, threadId: thread.id, createdAt: 1, role: 'assistant', status: 'in_progress', runId: run.id })) });
+    const [result] = await db.$queryRaw<{ run: unknown[]; messages: Message[] }[]>(
+      writes({
+        run: Prisma.sql`UPDATE runs SET ${setList({ status: 'completed', requiredAction: null, completedAt: Prisma.sql`created_at + 9` })} WHERE id = ${run.id} RETURNING ${columnsOf(Prisma.RunScalarFieldEnum)}`,
+        messages: Prisma.sql`
+          UPDATE messages SET ${setList({ status: 'incomplete', incompleteDetails: { reason: 'run_failed' } })}
+          WHERE run_id = ${run.id} AND EXISTS (SELECT FROM run) RETURNING ${columnsOf(Prisma.MessageScalarFieldEnum)}`,
+      }),
+    );
+    expect(result!.run).toEqual([await db.run.findUnique({ where: { id: run.id } })]);
+    expect(result!.run[0]).toMatchObject({ status: 'completed', requiredAction: null, completedAt: run.createdAt + 9 });
+    expect(result!.messages.map((m) => m.id)).toEqual([...ids].sort());
+    expect(result!.messages).toEqual(await db.message.findMany({ where: { runId: run.id }, orderBy: { id: 'asc' } }));
+    expect(result!.messages.every((m) => m.status === 'incomplete')).toBe(true);
+  });
+});
