@@ -1,7 +1,8 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { z } from 'zod';
 import { assistantRun, submitToolOutputsUpdate, type QueuedRun, type RunWorkflowInput } from '../../workflows/run.js';
-import type { Assistant, Run } from '../generated/prisma/client.js';
+import { columnsOf } from '../db/raw.js';
+import { Prisma, type Assistant, type Run } from '../generated/prisma/client.js';
 import { holdNewRun } from '../db/run-lock.js';
 import { publish } from '../events/publish.js';
 import { badRequest, notFound } from '../http/errors.js';
@@ -15,7 +16,7 @@ import { runToWire } from '../wire/run.js';
 import type { Deps } from './deps.js';
 import { jsonOrDbNull, toJson } from './json.js';
 import { messageRow } from './messages.js';
-import { activeRunOf, insertThread, lockThread, requireThread, ThreadCreate, type Tx } from './threads.js';
+import { activeRunOf, insertThread, lockThread, newThreadRows, requireThread, ThreadCreate, type Tx } from './threads.js';
 
 const TokenCap = z.number().int().min(256).nullish();
 const ToolChoice = z.union([
@@ -71,56 +72,96 @@ export function createRun(deps: Deps, threadId: string, input: RunCreate, runId 
     await lockThread(tx, threadId);
     const active = await activeRunOf(tx, threadId);
     if (active) throw badRequest(`Thread ${threadId} already has an active run ${active.id}.`);
+    const assistant = await assistantOf(tx, input.assistant_id);
     const messages = (input.additional_messages ?? []).map((m) => messageRow(threadId, m));
-    if (messages.length) await tx.message.createMany({ data: messages });
-    return insertRun(deps, tx, threadId, input, runId);
+    const prompt = lastUserText(messages) ?? (await lastUserTextOf(tx, threadId));
+    return startRun(deps, tx, { runId, threadId, assistant, input, prompt }, async () => {
+      if (messages.length) await tx.message.createMany({ data: messages });
+    });
   });
 }
 
 /** `POST /threads/runs`: the thread, its messages and the run, all or nothing. */
 export function createThreadAndRun(deps: Deps, input: ThreadAndRunCreate, runId = newId('run')): Promise<Run> {
   return deps.db.$transaction(async (tx) => {
-    const thread = await insertThread(tx, input.thread ?? {});
-    return insertRun(deps, tx, thread.id, input, runId);
+    const assistant = await assistantOf(tx, input.assistant_id);
+    const rows = newThreadRows(input.thread ?? {});
+    const plan = { runId, threadId: rows.thread.id, assistant, input, prompt: lastUserText(rows.messages) };
+    return startRun(deps, tx, plan, () => insertThread(tx, rows));
   });
 }
 
+interface RunPlan {
+  runId: string;
+  threadId: string;
+  assistant: Assistant;
+  input: RunCreate | ThreadAndRunCreate;
+  /** The text of the thread's last user message, for the workflow's summary. */
+  prompt: string | undefined;
+}
+
+// The reads before a workflow starts are raw statements (src/db/raw.ts says why).
+
+async function assistantOf(tx: Tx, id: string): Promise<Assistant> {
+  const [assistant] = await tx.$queryRaw<Assistant[]>`SELECT ${columnsOf(Prisma.AssistantScalarFieldEnum)} FROM assistants WHERE id = ${id}`;
+  if (!assistant) throw notFound('assistant', id);
+  return assistant;
+}
+
+async function lastUserTextOf(tx: Tx, threadId: string): Promise<string | undefined> {
+  const [last] = await tx.$queryRaw<{ content: unknown }[]>`
+    SELECT content FROM messages WHERE thread_id = ${threadId} AND role = 'user' ORDER BY id DESC LIMIT 1`;
+  return last && textOf(last.content);
+}
+
+function lastUserText(messages: { role: string; content: unknown }[]): string | undefined {
+  const last = messages.filter((m) => m.role === 'user').at(-1);
+  return last && textOf(last.content);
+}
+
+const textOf = (content: unknown) => (content as { type: string; text?: { value: string } }[]).find((p) => p.type === 'text')?.text?.value ?? '';
+
 /**
- * Inserts the run and starts its workflow inside the caller's transaction: if Temporal refuses,
- * nothing is written; if the commit fails, the workflow finds no run and ends.
+ * Starts the run's workflow while writing the run (after `writeFirst`: its thread or messages),
+ * inside the caller's transaction, which holds the run's lock from before the start
+ * (src/db/run-lock.ts): the workflow reads the run once it is committed. If Temporal refuses,
+ * nothing is written; if a write fails, the workflow finds no run and ends.
  */
-async function insertRun(deps: Deps, tx: Tx, threadId: string, input: RunCreate | ThreadAndRunCreate, runId: string): Promise<Run> {
-  const assistant = await tx.assistant.findUnique({ where: { id: input.assistant_id } });
-  if (!assistant) throw notFound('assistant', input.assistant_id);
+async function startRun(deps: Deps, tx: Tx, plan: RunPlan, writeFirst: () => Promise<unknown>): Promise<Run> {
+  const { runId, threadId, assistant, input } = plan;
   await holdNewRun(tx, runId);
   const createdAt = nowSeconds();
-  const run = await tx.run.create({
-    data: {
-      id: runId,
-      threadId,
-      assistantId: assistant.id,
-      createdAt,
-      status: 'queued',
-      expiresAt: createdAt + deps.config.runExpirySeconds,
-      model: input.model ?? assistant.model,
-      instructions: input.instructions ?? assistant.instructions,
-      additionalInstructions: 'additional_instructions' in input ? (input.additional_instructions ?? null) : null,
-      tools: toJson(input.tools ? normalizeTools(input.tools) : assistant.tools),
-      toolResources: jsonOrDbNull(assistant.toolResources),
-      metadata: input.metadata ?? {},
-      temperature: input.temperature ?? assistant.temperature,
-      topP: input.top_p ?? assistant.topP,
-      maxPromptTokens: input.max_prompt_tokens ?? null,
-      maxCompletionTokens: input.max_completion_tokens ?? null,
-      truncationStrategy: input.truncation_strategy ?? { type: 'auto', last_messages: null },
-      toolChoice: input.tool_choice ?? 'auto',
-      parallelToolCalls: input.parallel_tool_calls ?? true,
-      responseFormat: toJson(input.response_format ?? assistant.responseFormat ?? 'auto'),
-    },
-  });
-  const workflowInput: RunWorkflowInput = { runId: run.id, expiresAt: run.expiresAt!, modelAttempts: deps.config.llm.maxAttempts };
-  await deps.temporal.workflow.start(assistantRun, {
-    workflowId: run.id,
+  const expiresAt = createdAt + deps.config.runExpirySeconds;
+  const write = (async () => {
+    await writeFirst();
+    return tx.run.create({
+      data: {
+        id: runId,
+        threadId,
+        assistantId: assistant.id,
+        createdAt,
+        status: 'queued',
+        expiresAt,
+        model: input.model ?? assistant.model,
+        instructions: input.instructions ?? assistant.instructions,
+        additionalInstructions: 'additional_instructions' in input ? (input.additional_instructions ?? null) : null,
+        tools: toJson(input.tools ? normalizeTools(input.tools) : assistant.tools),
+        toolResources: jsonOrDbNull(assistant.toolResources),
+        metadata: input.metadata ?? {},
+        temperature: input.temperature ?? assistant.temperature,
+        topP: input.top_p ?? assistant.topP,
+        maxPromptTokens: input.max_prompt_tokens ?? null,
+        maxCompletionTokens: input.max_completion_tokens ?? null,
+        truncationStrategy: input.truncation_strategy ?? { type: 'auto', last_messages: null },
+        toolChoice: input.tool_choice ?? 'auto',
+        parallelToolCalls: input.parallel_tool_calls ?? true,
+        responseFormat: toJson(input.response_format ?? assistant.responseFormat ?? 'auto'),
+      },
+    });
+  })();
+  const workflowInput: RunWorkflowInput = { runId, expiresAt, modelAttempts: deps.config.llm.maxAttempts };
+  const start = deps.temporal.workflow.start(assistantRun, {
+    workflowId: runId,
     taskQueue: deps.config.temporal.taskQueue,
     args: [workflowInput],
     // The API's own worker takes the first workflow task from the start response (API_WORKER).
@@ -130,17 +171,19 @@ async function insertRun(deps: Deps, tx: Tx, threadId: string, input: RunCreate 
       { key: { name: 'AssistantId', type: 'KEYWORD' }, value: assistant.id },
       { key: { name: 'RunStatus', type: 'KEYWORD' }, value: 'queued' },
     ],
-    staticSummary: await summaryOf(tx, assistant, threadId),
+    staticSummary: summaryOf(plan),
   });
-  return run;
+  // Both settle before the transaction may end: nothing can touch it after its callback returns.
+  const [written, started] = await Promise.allSettled([write, start]);
+  if (written.status === 'rejected') throw written.reason;
+  if (started.status === 'rejected') throw started.reason;
+  return written.value;
 }
 
 /** What an operator sees for the workflow in the Temporal UI: who, where, and about what. */
-async function summaryOf(tx: Tx, assistant: Assistant, threadId: string): Promise<string> {
-  const last = await tx.message.findFirst({ where: { threadId, role: 'user' }, orderBy: { id: 'desc' } });
-  const text = (last?.content as { type: string; text?: { value: string } }[] | undefined)?.find((p) => p.type === 'text')?.text?.value ?? '';
-  const words = text.split(/\s+/).filter(Boolean).slice(0, 12).join(' ');
-  return `${assistant.name ?? assistant.id} · ${threadId}${words ? ` · “${words}${text.length > words.length ? '…' : ''}”` : ''}`;
+function summaryOf({ assistant, threadId, prompt = '' }: RunPlan): string {
+  const words = prompt.split(/\s+/).filter(Boolean).slice(0, 12).join(' ');
+  return `${assistant.name ?? assistant.id} · ${threadId}${words ? ` · “${words}${prompt.length > words.length ? '…' : ''}”` : ''}`;
 }
 
 export async function getRun({ db }: Deps, threadId: string, runId: string): Promise<Run> {

@@ -34,23 +34,28 @@ export async function requireThread(db: Tx | Deps['db'], threadId: string): Prom
   if (!(await db.thread.findUnique({ where: { id: threadId }, select: { id: true } }))) throw notFound('thread', threadId);
 }
 
-export function activeRunOf(tx: Tx, threadId: string) {
-  return tx.run.findFirst({ where: { threadId, status: { in: [...ACTIVE_STATUSES] } }, select: { id: true } });
+/** The thread's active run, if any (raw: it is on the path to a run's first token). */
+export async function activeRunOf(tx: Tx, threadId: string): Promise<{ id: string } | undefined> {
+  const rows = await tx.$queryRaw<{ id: string }[]>`
+    SELECT id FROM runs WHERE thread_id = ${threadId} AND status = ANY(${[...ACTIVE_STATUSES]}::text[]) LIMIT 1`;
+  return rows[0];
 }
 
-/** Creates the thread and its initial messages in one transaction, in the order given. */
-export async function insertThread(tx: Tx, input: ThreadCreate) {
+/** A new thread's row and its initial messages' rows, in the order given. */
+export function newThreadRows(input: ThreadCreate) {
   const createdAt = nowSeconds();
-  const thread = await tx.thread.create({
-    data: { id: newId('thread'), createdAt, toolResources: jsonOrDbNull(input.tool_resources), metadata: input.metadata ?? {} },
-  });
-  const messages = (input.messages ?? []).map((m) => messageRow(thread.id, m, createdAt));
-  if (messages.length) await tx.message.createMany({ data: messages });
+  const thread = { id: newId('thread'), createdAt, toolResources: jsonOrDbNull(input.tool_resources), metadata: input.metadata ?? {} };
+  return { thread, messages: (input.messages ?? []).map((m) => messageRow(thread.id, m, createdAt)) };
+}
+
+export async function insertThread(tx: Tx, rows: ReturnType<typeof newThreadRows>) {
+  const thread = await tx.thread.create({ data: rows.thread });
+  if (rows.messages.length) await tx.message.createMany({ data: rows.messages });
   return thread;
 }
 
 export function createThread({ db }: Deps, input: ThreadCreate) {
-  return db.$transaction((tx) => insertThread(tx, input));
+  return db.$transaction((tx) => insertThread(tx, newThreadRows(input)));
 }
 
 export async function getThread({ db }: Deps, id: string) {
