@@ -9,26 +9,39 @@ interface StoredToolCall {
   function?: { name: string; arguments: string; output: string | null };
 }
 
+/** The rows a run's conversation is made of: its thread's messages and its own steps. */
+export interface Transcript {
+  messages: { id: string; role: string; content: unknown; runId: string | null }[];
+  steps: { key: string; stepDetails: unknown }[];
+}
+
+/**
+ * Two raw reads side by side (src/db/raw.ts says why), by run id alone so they can run
+ * alongside reading the run itself. Nothing is added to a thread while a run is active, so its
+ * messages from other runs (or none) are what came before this run.
+ */
+export async function readTranscript(db: Db, runId: string): Promise<Transcript> {
+  const [messages, steps] = await Promise.all([
+    db.$queryRaw<Transcript['messages']>`
+      SELECT id, role, content, run_id AS "runId" FROM messages
+      WHERE thread_id = (SELECT thread_id FROM runs WHERE id = ${runId}) ORDER BY id`,
+    db.$queryRaw<Transcript['steps']>`
+      SELECT key, step_details AS "stepDetails" FROM run_steps WHERE run_id = ${runId} ORDER BY id`,
+  ]);
+  return { messages, steps };
+}
+
 /**
  * What the model sees for a run: its instructions, the thread's messages from before the run
  * (cut by `truncation_strategy`), then the run's own turns — each turn's text and tool calls as
  * one assistant message, followed by the tool outputs. Only turns before `turn` count: what an
  * earlier attempt at this turn left is about to be replaced.
  */
-export async function conversationFor(db: Db, run: RunRow, turn: number): Promise<ChatMessage[]> {
+export function conversationFor(run: RunRow, { messages, steps }: Transcript, turn: number): ChatMessage[] {
   const out: ChatMessage[] = [];
   const system = [run.instructions, run.additionalInstructions].filter(Boolean).join('\n\n');
   if (system) out.push({ role: 'system', content: system });
 
-  // Two reads, side by side, on the path to the first token: raw statements, which skip
-  // Prisma's per-query compilation. Nothing is added to a thread while a run is active, so its
-  // messages from other runs (or none) are what came before this run.
-  const [messages, steps] = await Promise.all([
-    db.$queryRaw<{ id: string; role: string; content: unknown; runId: string | null }[]>`
-      SELECT id, role, content, run_id AS "runId" FROM messages WHERE thread_id = ${run.threadId} ORDER BY id`,
-    db.$queryRaw<{ key: string; stepDetails: unknown }[]>`
-      SELECT key, step_details AS "stepDetails" FROM run_steps WHERE run_id = ${run.id} ORDER BY id`,
-  ]);
   const history = messages.filter((m) => m.runId !== run.id);
   const own = messages.filter((m) => m.runId === run.id);
   const ownMessages = new Map(own.map((m) => [m.id, textOf(m.content)]));

@@ -1,7 +1,9 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import type { Db, Prisma } from '../src/db/client.js';
-import { publish, type RunEvent } from '../src/events/publish.js';
-import type { Run as RunRow } from '../src/generated/prisma/client.js';
+import type { Db } from '../src/db/client.js';
+import { columnsOf, insertInto, setList, writes } from '../src/db/raw.js';
+import { awaitNewRun } from '../src/db/run-lock.js';
+import { notifying, publish, type RunEvent } from '../src/events/publish.js';
+import { Prisma, type Message as MessageRow, type Run as RunRow, type RunStep as RunStepRow } from '../src/generated/prisma/client.js';
 import { newId } from '../src/ids.js';
 import { LlmError, modelFor, type ChatRequest, type LlmConfig, type ToolChoice, type ToolSpec } from '../src/llm/index.js';
 import type { Logger } from '../src/log.js';
@@ -9,7 +11,7 @@ import { isTerminal } from '../src/run-status.js';
 import { nowSeconds } from '../src/time.js';
 import { messageToWire } from '../src/wire/message.js';
 import { stepToWire } from '../src/wire/step.js';
-import { conversationFor } from './conversation.js';
+import { conversationFor, readTranscript } from './conversation.js';
 import { closeRun, type RunState } from './run-state.js';
 import { zeroUsage, type RunOutcome, type TurnResult, type Usage } from './types.js';
 
@@ -36,15 +38,17 @@ function notStarted(begun: Exclude<Begun, 'ok'>): TurnResult {
 export function modelTurnActivity(db: Db, llm: LlmConfig, log: Logger, state: Pick<RunState, 'loadRun' | 'beginTurn'>) {
   return async function modelTurn(runId: string, turn: number): Promise<TurnResult> {
     const ctx = Context.current();
-    const run = await state.loadRun(runId);
+    // The API may still be committing the run (src/db/run-lock.ts).
+    await awaitNewRun(db, runId);
+    const [run, transcript] = await Promise.all([state.loadRun(runId), readTranscript(db, runId)]);
     if (!run) return { kind: 'gone' };
     if (run.status === 'cancelling') return { kind: 'cancelling' };
     if (isTerminal(run.status)) return { kind: 'ended', status: run.status };
     const runLog = log.child({ run_id: runId, turn, attempt: ctx.info.attempt });
 
-    // Only reading the conversation stands between here and the model call. Starting the turn
-    // (queued → in_progress, clearing what an earlier attempt left) runs alongside it; the
-    // writer waits for it before its first write, and a run that cannot start stops the call.
+    // Only those reads stand between here and the model call. Starting the turn (queued →
+    // in_progress, clearing what an earlier attempt left) runs alongside the call; the writer
+    // waits for it before its first write, and a run that cannot start stops the call.
     const stop = new AbortController();
     const ready = Promise.all([state.beginTurn(run), replaceEarlierAttempt(db, run, turn)]).then(([begun]) => begun);
     ready.then(
@@ -54,7 +58,7 @@ export function modelTurnActivity(db: Db, llm: LlmConfig, log: Logger, state: Pi
     const writer = new TurnWriter(db, run, turn, ready);
     const request: ChatRequest = {
       model: run.model,
-      messages: await conversationFor(db, run, turn),
+      messages: conversationFor(run, transcript, turn),
       tools: functionTools(run.tools),
       toolChoice: toolChoiceOf(run.toolChoice),
       parallelToolCalls: run.parallelToolCalls,
@@ -158,46 +162,57 @@ class TurnWriter {
     await this.db.message.update({ where: { id: this.message.messageId }, data: { content: textContent(this.message.text) } });
   }
 
-  /** Opens the step (and its message), publishing their events and then `then`, in one transaction. */
-  private async openStep(kind: 'message' | 'tools', details: object, messageId?: string, then: RunEvent[] = []) {
+  /** Opens the step (and its message), publishing their events and then `then`: one statement, raw (src/db/raw.ts). */
+  private async openStep(kind: 'message' | 'tools', details: object, messageId?: string, then: RunEvent[] = []): Promise<RunStepRow> {
     await this.started();
     const now = nowSeconds();
-    return this.db.$transaction(async (tx) => {
-      const step = await tx.runStep.create({
-        data: {
-          id: newId('step'),
-          runId: this.run.id,
-          threadId: this.run.threadId,
-          assistantId: this.run.assistantId,
-          key: stepKey(this.turn, kind),
-          createdAt: now,
-          type: kind === 'message' ? 'message_creation' : 'tool_calls',
-          status: 'in_progress',
-          stepDetails: kind === 'message' ? { type: 'message_creation', message_creation: { message_id: messageId } } : details,
-        },
-      });
-      const events: RunEvent[] = [
-        { event: 'thread.run.step.created', data: stepToWire(step) },
-        { event: 'thread.run.step.in_progress', data: stepToWire(step) },
-      ];
-      if (messageId) {
-        const message = await tx.message.create({
-          data: {
-            id: messageId,
-            threadId: this.run.threadId,
-            createdAt: now,
-            role: 'assistant',
-            content: [],
-            status: 'in_progress',
-            assistantId: this.run.assistantId,
-            runId: this.run.id,
-          },
-        });
-        events.push({ event: 'thread.message.created', data: messageToWire(message) }, { event: 'thread.message.in_progress', data: messageToWire(message) });
-      }
-      await publish(tx, this.run.id, [...events, ...then]);
-      return step;
-    });
+    const { id: runId, threadId, assistantId } = this.run;
+    const step: RunStepRow = {
+      id: newId('step'),
+      runId,
+      threadId,
+      assistantId,
+      key: stepKey(this.turn, kind),
+      createdAt: now,
+      type: kind === 'message' ? 'message_creation' : 'tool_calls',
+      status: 'in_progress',
+      stepDetails: kind === 'message' ? { type: 'message_creation', message_creation: { message_id: messageId } } : details,
+      lastError: null,
+      expiredAt: null,
+      cancelledAt: null,
+      failedAt: null,
+      completedAt: null,
+      metadata: {},
+      usage: null,
+      modelUsage: null,
+    };
+    const inserts = [insertInto('run_steps', step)];
+    const events: RunEvent[] = [
+      { event: 'thread.run.step.created', data: stepToWire(step) },
+      { event: 'thread.run.step.in_progress', data: stepToWire(step) },
+    ];
+    if (messageId) {
+      const message: MessageRow = {
+        id: messageId,
+        threadId,
+        createdAt: now,
+        role: 'assistant',
+        content: [],
+        status: 'in_progress',
+        incompleteDetails: null,
+        completedAt: null,
+        incompleteAt: null,
+        assistantId,
+        runId,
+        attachments: [],
+        metadata: {},
+      };
+      inserts.push(insertInto('messages', message));
+      events.push({ event: 'thread.message.created', data: messageToWire(message) }, { event: 'thread.message.in_progress', data: messageToWire(message) });
+    }
+    const ctes = Prisma.join(inserts.map((insert, i) => Prisma.sql`${Prisma.raw(`w${i}`)} AS (${insert})`));
+    await this.db.$executeRaw`WITH ${ctes} ${notifying(runId, [...events, ...then])}`;
+    return step;
   }
 
   async text(delta: string): Promise<void> {
@@ -243,21 +258,24 @@ class TurnWriter {
   }
 
   /** Writes the message's final text; `usage` null when a tool step of this turn carries it. */
-  private async completeMessage(tx: Prisma.TransactionClient, usage: object | null, incomplete = false): Promise<RunEvent[]> {
+  private async completeMessage(tx: Prisma.TransactionClient, usage: Usage | null, incomplete = false): Promise<RunEvent[]> {
     const m = this.message!;
     const now = nowSeconds();
-    const message = await tx.message.update({
-      where: { id: m.messageId },
-      data: {
-        content: textContent(m.text),
-        status: incomplete ? 'incomplete' : 'completed',
-        ...(incomplete ? { incompleteAt: now, incompleteDetails: { reason: 'max_tokens' } } : { completedAt: now }),
-      },
-    });
-    const step = await tx.runStep.update({
-      where: { id: m.stepId },
-      data: { status: 'completed', completedAt: now, usage: usage ?? zeroUsage, ...(usage && { modelUsage: usage }) },
-    });
+    const messageFields = {
+      content: textContent(m.text),
+      status: incomplete ? 'incomplete' : 'completed',
+      ...(incomplete ? { incompleteAt: now, incompleteDetails: { reason: 'max_tokens' } } : { completedAt: now }),
+    };
+    const stepFields = { status: 'completed', completedAt: now, usage: usage ?? zeroUsage, modelUsage: usage ?? undefined };
+    const [done] = await tx.$queryRaw<{ message: MessageRow[]; step: RunStepRow[] }[]>(
+      writes({
+        message: Prisma.sql`UPDATE messages SET ${setList(messageFields)} WHERE id = ${m.messageId} RETURNING ${columnsOf(Prisma.MessageScalarFieldEnum)}`,
+        step: Prisma.sql`UPDATE run_steps SET ${setList(stepFields)} WHERE id = ${m.stepId} RETURNING ${columnsOf(Prisma.RunStepScalarFieldEnum)}`,
+      }),
+    );
+    const [message] = done!.message;
+    const [step] = done!.step;
+    if (!message || !step) throw new Error(`The answer's message ${m.messageId} or its step ${m.stepId} no longer exists`);
     return [
       { event: incomplete ? 'thread.message.incomplete' : 'thread.message.completed', data: messageToWire(message) },
       { event: 'thread.run.step.completed', data: stepToWire(step) },

@@ -1,7 +1,7 @@
 import type { Run } from 'openai/resources/beta/threads/runs/runs';
 import type { Db } from '../src/db/client.js';
-import { awaitNewRun } from '../src/db/run-lock.js';
-import { Prisma, type Run as RunRow } from '../src/generated/prisma/client.js';
+import { columnsOf, setList, writes } from '../src/db/raw.js';
+import { Prisma, type Message as MessageRow, type Run as RunRow, type RunStep as RunStepRow } from '../src/generated/prisma/client.js';
 import { publish, type RunEvent } from '../src/events/publish.js';
 import { sourcesOf, type RunStatus } from '../src/run-status.js';
 import { nowSeconds } from '../src/time.js';
@@ -20,14 +20,13 @@ type Tx = Prisma.TransactionClient;
 export function runStateActivities(db: Db) {
   return {
     /**
-     * The run as the model activity starts a turn: after the API's transaction that created
-     * it has ended (src/db/run-lock.ts); null when there is no such run (any more).
+     * The run as the model activity starts a turn, read raw (src/db/raw.ts); the caller has
+     * waited for the API's transaction that created it (src/db/run-lock.ts). Null when there is
+     * no such run (any more).
      */
     async loadRun(runId: string): Promise<RunRow | null> {
-      return db.$transaction(async (tx) => {
-        await awaitNewRun(tx, runId);
-        return tx.run.findUnique({ where: { id: runId } });
-      });
+      const [run] = await db.$queryRaw<RunRow[]>`SELECT ${columnsOf(Prisma.RunScalarFieldEnum)} FROM runs WHERE id = ${runId}`;
+      return run ?? null;
     },
 
     /**
@@ -62,7 +61,7 @@ export function runStateActivities(db: Db) {
               tool_calls: calls.map((c) => ({ id: c.id, type: 'function', function: { name: c.function.name, arguments: c.function.arguments } })),
             },
           },
-          usage: await usageOf(tx, runId),
+          usage: usageOf(runId),
         });
         if (row) await publish(tx, runId, [{ event: 'thread.run.requires_action', data: runToWire(row) }]);
       });
@@ -91,7 +90,7 @@ export function runStateActivities(db: Db) {
             },
           },
         });
-        const queued = await transition(tx, runId, 'queued', { requiredAction: Prisma.DbNull });
+        const queued = await transition(tx, runId, 'queued', { requiredAction: null });
         const run = runToWire(queued ?? (await tx.run.findUniqueOrThrow({ where: { id: runId } })));
         const events: RunEvent[] = [{ event: 'thread.run.step.completed', data: stepToWire(stepRow) }];
         if (queued) events.push({ event: 'thread.run.queued', data: run });
@@ -113,69 +112,73 @@ function stepError(e: { code: string; message: string }) {
   return { code: e.code === 'rate_limit_exceeded' ? 'rate_limit_exceeded' : 'server_error', message: e.message };
 }
 
-/** Moves the run to `to` if its current status allows it; returns the new row, or null. */
-async function transition(tx: Tx, runId: string, to: RunStatus, data: Prisma.RunUpdateManyMutationInput = {}) {
-  const { count } = await tx.run.updateMany({ where: { id: runId, status: { in: sourcesOf(to) } }, data: { ...data, status: to } });
-  return count ? tx.run.findUniqueOrThrow({ where: { id: runId } }) : null;
+/*
+ * The statements below run at the start and the end of every run, on the way to its first
+ * token and after its last one: raw (src/db/raw.ts).
+ */
+
+/** UPDATE moving the run to `to` if its current status allows it, returning the new row. */
+function transitionSql(runId: string, to: RunStatus, fields: Partial<Record<keyof RunRow, unknown>>): Prisma.Sql {
+  return Prisma.sql`
+    UPDATE runs SET ${setList({ ...fields, status: to })} WHERE id = ${runId} AND status = ANY(${sourcesOf(to)}::text[])
+    RETURNING ${columnsOf(Prisma.RunScalarFieldEnum)}`;
 }
 
-/** The run's usage: the sum of what each of its model calls cost. */
-async function usageOf(tx: Tx, runId: string): Promise<Usage> {
-  const steps = await tx.runStep.findMany({ where: { runId }, select: { modelUsage: true } });
-  const usage = { ...zeroUsage };
-  for (const { modelUsage } of steps) {
-    const u = modelUsage as Usage | null;
-    if (!u) continue;
-    usage.prompt_tokens += u.prompt_tokens;
-    usage.completion_tokens += u.completion_tokens;
-    usage.total_tokens += u.total_tokens;
-  }
-  return usage;
+/** Moves the run to `to` if its current status allows it; returns the new row, or null. */
+async function transition(tx: Tx, runId: string, to: RunStatus, fields: Partial<Record<keyof RunRow, unknown>> = {}): Promise<RunRow | null> {
+  const [row] = await tx.$queryRaw<RunRow[]>(transitionSql(runId, to, fields));
+  return row ?? null;
+}
+
+/** The run's usage, as an SQL expression: the sum of what each of its model calls cost. */
+function usageOf(runId: string): Prisma.Sql {
+  const sum = (key: keyof Usage) => Prisma.raw(`'${key}', coalesce(sum((model_usage->>'${key}')::int), 0)`);
+  return Prisma.sql`(SELECT jsonb_build_object(${sum('prompt_tokens')}, ${sum('completion_tokens')}, ${sum('total_tokens')}) FROM run_steps WHERE run_id = ${runId})`;
 }
 
 /**
  * Ends the run inside `tx`, closing its open steps and messages to match
- * (openai-contract.md §4 e); returns the events to publish, none if the run had ended already.
+ * (openai-contract.md §4 e), in one statement; returns the events to publish, none if the run
+ * had ended already.
  */
 export async function closeRun(tx: Tx, runId: string, outcome: RunOutcome): Promise<RunEvent[]> {
   const now = nowSeconds();
-  const usage = await usageOf(tx, runId);
-  const row = await transition(tx, runId, outcome.status, {
-    requiredAction: Prisma.DbNull,
-    ...(outcome.status === 'completed' && { completedAt: now, expiresAt: null, usage }),
-    ...(outcome.status === 'failed' && { failedAt: now, lastError: outcome.error, usage }),
-    ...(outcome.status === 'cancelled' && { cancelledAt: now, usage }),
-    ...(outcome.status === 'expired' && { usage }),
-    ...(outcome.status === 'incomplete' && { completedAt: now, incompleteDetails: { reason: outcome.reason }, usage }),
-  });
-  if (!row) return [];
-  const events: RunEvent[] = [];
   const reason = { failed: 'run_failed', cancelled: 'run_cancelled', expired: 'run_expired', incomplete: 'max_tokens', completed: null }[outcome.status];
-  if (reason) {
-    const open = await tx.message.findMany({ where: { runId, status: 'in_progress' }, select: { id: true } });
-    for (const { id } of open) {
-      const m = await tx.message.update({ where: { id }, data: { status: 'incomplete', incompleteAt: now, incompleteDetails: { reason } } });
-      events.push({ event: 'thread.message.incomplete', data: messageToWire(m) });
-    }
-  }
-  const stepStatus = { failed: 'failed', cancelled: 'cancelled', expired: 'expired', incomplete: 'completed', completed: 'completed' }[outcome.status];
-  const openSteps = await tx.runStep.findMany({ where: { runId, status: 'in_progress' }, orderBy: { id: 'asc' } });
-  for (const s of openSteps) {
-    const step = await tx.runStep.update({
-      where: { id: s.id },
-      data: {
-        status: stepStatus,
-        usage: s.modelUsage ?? zeroUsage,
-        ...(stepStatus === 'failed' && { failedAt: now, lastError: outcome.status === 'failed' ? stepError(outcome.error) : undefined }),
-        ...(stepStatus === 'cancelled' && { cancelledAt: now }),
-        ...(stepStatus === 'expired' && { expiredAt: now }),
-        ...(stepStatus === 'completed' && { completedAt: now }),
-      },
-    });
-    events.push({ event: `thread.run.step.${stepStatus}`, data: stepToWire(step) });
-  }
-  events.push({ event: `thread.run.${outcome.status}`, data: runToWire(row) });
-  return events;
+  const stepStatus = ({ failed: 'failed', cancelled: 'cancelled', expired: 'expired', incomplete: 'completed', completed: 'completed' } as const)[outcome.status];
+  const [closed] = await tx.$queryRaw<{ run: RunRow[]; messages: MessageRow[]; steps: RunStepRow[] }[]>(
+    writes({
+      run: transitionSql(runId, outcome.status, {
+        requiredAction: null,
+        usage: usageOf(runId),
+        ...(outcome.status === 'completed' && { completedAt: now, expiresAt: null }),
+        ...(outcome.status === 'failed' && { failedAt: now, lastError: outcome.error }),
+        ...(outcome.status === 'cancelled' && { cancelledAt: now }),
+        ...(outcome.status === 'incomplete' && { completedAt: now, incompleteDetails: { reason: outcome.reason } }),
+      }),
+      messages: Prisma.sql`
+        UPDATE messages SET ${setList({ status: 'incomplete', incompleteAt: now, incompleteDetails: { reason } })}
+        WHERE run_id = ${runId} AND status = 'in_progress' AND ${reason !== null} AND EXISTS (SELECT FROM run)
+        RETURNING ${columnsOf(Prisma.MessageScalarFieldEnum)}`,
+      steps: Prisma.sql`
+        UPDATE run_steps SET ${setList({
+          status: stepStatus,
+          usage: Prisma.sql`coalesce(model_usage, ${JSON.stringify(zeroUsage)}::jsonb)`,
+          ...(stepStatus === 'failed' && { failedAt: now, lastError: outcome.status === 'failed' ? stepError(outcome.error) : undefined }),
+          ...(stepStatus === 'cancelled' && { cancelledAt: now }),
+          ...(stepStatus === 'expired' && { expiredAt: now }),
+          ...(stepStatus === 'completed' && { completedAt: now }),
+        })}
+        WHERE run_id = ${runId} AND status = 'in_progress' AND EXISTS (SELECT FROM run)
+        RETURNING ${columnsOf(Prisma.RunStepScalarFieldEnum)}`,
+    }),
+  );
+  const run = closed!.run[0];
+  if (!run) return [];
+  return [
+    ...closed!.messages.map((m): RunEvent => ({ event: 'thread.message.incomplete', data: messageToWire(m) })),
+    ...closed!.steps.map((step): RunEvent => ({ event: `thread.run.step.${stepStatus}`, data: stepToWire(step) })),
+    { event: `thread.run.${outcome.status}`, data: runToWire(run) },
+  ];
 }
 
 export type RunState = ReturnType<typeof runStateActivities>;

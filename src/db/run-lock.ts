@@ -1,15 +1,16 @@
-import type { Prisma } from './client.js';
+import type { Db, Prisma } from './client.js';
 
 /**
  * The API starts a run's workflow inside the transaction that inserts the run, and with eager
  * start the model activity can be running before that transaction commits. The API holds this
- * lock for the transaction; the activity takes it shared before reading the run, so it reads
- * the committed row, or learns that there is none because the transaction rolled back.
+ * lock for the transaction; the activity waits for it (shared) before reading the run, so it
+ * reads the committed row, or learns that there is none because the transaction rolled back.
  */
 export async function holdNewRun(tx: Prisma.TransactionClient, runId: string): Promise<void> {
   await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${runId}))`;
 }
 
-export async function awaitNewRun(tx: Prisma.TransactionClient, runId: string): Promise<void> {
-  await tx.$executeRaw`SELECT pg_advisory_xact_lock_shared(hashtext(${runId}))`;
+/** Outside a transaction: the lock is released as soon as the statement has it. */
+export async function awaitNewRun(db: Pick<Db, '$executeRaw'>, runId: string): Promise<void> {
+  await db.$executeRaw`SELECT pg_advisory_xact_lock_shared(hashtext(${runId}))`;
 }
