@@ -76,7 +76,8 @@ async function forward(res: Koa.Context['res'], subscription: Subscription, open
   } finally {
     clearInterval(keepAlive);
     res.off('close', gone);
-    await subscription.close();
+    // The client has its last event; UNLISTEN need not hold the response open.
     res.end();
+    await subscription.close();
   }
 }
