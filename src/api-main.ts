@@ -7,6 +7,7 @@ import { requireExternal, runUntilSignal } from './process.js';
 
 await runUntilSignal(log, async () => {
   const config = loadConfig();
+  log.level = config.logLevel;
   const endpoints = requireExternal(config);
   await migrate(endpoints.databaseUrl, log);
   const api = await startApi(config, endpoints, log);

@@ -32,6 +32,7 @@ const EnvSchema = z.object({
   TEMPORAL_TASK_QUEUE: z.string().default('assistants-runs'),
   TEMPORAL_PORT: port.default(7233),
   TEMPORAL_UI_PORT: port.default(8233),
+  TEMPORAL_CLI_PATH: optionalString,
 
   S3_ENDPOINT: optionalString,
   S3_ACCESS_KEY: z.string().default('assistants'),
@@ -39,6 +40,7 @@ const EnvSchema = z.object({
   S3_BUCKET_NAME: z.string().default('assistants'),
   S3_REGION: z.string().default('us-east-1'),
   S3_PORT: port.default(8333),
+  WEED_PATH: optionalString,
 
   MODEL_URL: z.string().default('http://localhost:8000/v1/chat/completions'),
   MODEL_API_KEY: optionalString,
@@ -71,6 +73,8 @@ export interface Config {
   postgres: { url?: string; embeddedPort: number };
   temporal: { address?: string; namespace: string; taskQueue: string; embeddedPort: number; uiPort: number };
   s3: { endpoint?: string; accessKey: string; secretKey: string; bucket: string; region: string; embeddedPort: number };
+  /** Binaries of the embedded Temporal and SeaweedFS; unset: found on PATH or in .venv. */
+  binaries: { temporal?: string; weed?: string };
   llm: {
     modelUrl: string;
     modelApiKey?: string;
@@ -140,6 +144,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       region: e.S3_REGION,
       embeddedPort: e.S3_PORT,
     },
+    binaries: { temporal: e.TEMPORAL_CLI_PATH, weed: e.WEED_PATH },
     llm: {
       modelUrl: e.MODEL_URL,
       modelApiKey: e.MODEL_API_KEY,

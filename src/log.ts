@@ -1,9 +1,9 @@
 import { pino, type Logger } from 'pino';
 
-/** One structured logger for the process; children carry request and run ids. */
-export const log: Logger = pino({
-  level: process.env.LOG_LEVEL ?? 'info',
-  base: { service: process.env.SERVICE_NAME ?? 'assistants' },
-});
+/**
+ * One structured logger for the process; children carry request and run ids. Each entry point
+ * sets its level from LOG_LEVEL once the settings are read (src/config.ts).
+ */
+export const log: Logger = pino({ base: { service: 'assistants' } });
 
 export type { Logger };

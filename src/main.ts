@@ -13,6 +13,7 @@ import { startWorker } from './worker.js';
 
 await runUntilSignal(log, async () => {
   const config = loadConfig();
+  log.level = config.logLevel;
   const stack = await startStack({
     dataDir: config.dataDir,
     databaseUrl: config.postgres.url,
@@ -21,6 +22,7 @@ await runUntilSignal(log, async () => {
     ports: { postgres: config.postgres.embeddedPort, temporal: config.temporal.embeddedPort, temporalUi: config.temporal.uiPort, s3: config.s3.embeddedPort },
     s3: { accessKey: config.s3.accessKey, secretKey: config.s3.secretKey, bucket: config.s3.bucket, region: config.s3.region },
     namespace: config.temporal.namespace,
+    binaries: config.binaries,
     log,
   });
   try {

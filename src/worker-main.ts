@@ -6,6 +6,7 @@ import { startWorker } from './worker.js';
 
 await runUntilSignal(log, async () => {
   const config = loadConfig();
+  log.level = config.logLevel;
   const worker = await startWorker(config, requireExternal(config, false), log);
   return () => worker.close();
 });

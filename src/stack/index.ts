@@ -26,6 +26,8 @@ export interface StackOptions {
   s3: { accessKey: string; secretKey: string; bucket: string; region?: string };
   /** Temporal namespace; the embedded server creates it. */
   namespace: string;
+  /** Binaries of the embedded services (TEMPORAL_CLI_PATH, WEED_PATH); else found on PATH or in .venv. */
+  binaries?: { temporal?: string; weed?: string };
   log: Logger;
 }
 
@@ -109,6 +111,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
         port: ports.temporal,
         uiPort: ports.temporalUi,
         namespace: opts.namespace,
+        binary: opts.binaries?.temporal,
         log: log.child({ service: 'temporal' }),
       }),
     );
@@ -123,7 +126,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       log.info(`S3: external at ${endpoint}`);
     } else {
       const server = await timed(log, 'S3', `embedded SeaweedFS, port ${ports.s3}`, () =>
-        startSeaweedfs({ dataDir: opts.dataDir, port: ports.s3, accessKey, secretKey, log: log.child({ service: 's3' }) }),
+        startSeaweedfs({ dataDir: opts.dataDir, port: ports.s3, accessKey, secretKey, binary: opts.binaries?.weed, log: log.child({ service: 's3' }) }),
       );
       endpoint = keep(2, server).endpoint;
     }

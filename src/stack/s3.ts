@@ -13,6 +13,8 @@ export interface SeaweedfsOptions {
   port: number;
   accessKey: string;
   secretKey: string;
+  /** The `weed` binary (WEED_PATH); else found on PATH or in .venv. */
+  binary?: string;
   log: Logger;
 }
 
@@ -71,7 +73,7 @@ export async function startSeaweedfs(opts: SeaweedfsOptions): Promise<RunningSea
 
   const child = spawnSupervised({
     name: 'SeaweedFS',
-    command: findBinary('weed'),
+    command: findBinary('weed', opts.binary),
     args: [
       'server',
       `-dir=${dir}`,

@@ -12,6 +12,8 @@ export interface TemporalDevServerOptions {
   port: number;
   uiPort: number;
   namespace: string;
+  /** The `temporal` binary (TEMPORAL_CLI_PATH); else found on PATH or in .venv. */
+  binary?: string;
   log: Logger;
 }
 
@@ -42,7 +44,7 @@ export async function startTemporalDevServer(opts: TemporalDevServerOptions): Pr
   const address = `127.0.0.1:${opts.port}`;
   const child = spawnSupervised({
     name: 'Temporal',
-    command: findBinary('temporal'),
+    command: findBinary('temporal', opts.binary),
     args: [
       'server', 'start-dev',
       '--db-filename', join(dir, 'temporal.db'),
