@@ -8,6 +8,7 @@ import { bundleWorkflowCode, type Logger as TemporalLogger } from '@temporalio/w
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { loadConfig } from '../../src/config.js';
 import { migrate } from '../../src/db/migrate.js';
 import { log, type Logger } from '../../src/log.js';
 import { startStack, type Stack } from '../../src/stack/index.js';
@@ -69,7 +70,15 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   try {
     const [postgres, temporal, temporalUi, s3] = (await freePorts(4)) as [number, number, number, number];
     const started = await Promise.allSettled([
-      startStack({ dataDir: path.join(dataDir, 'stack'), ports: { postgres, temporal, temporalUi, s3 }, s3: S3, namespace: 'default', log: quiet }),
+      startStack({
+        dataDir: path.join(dataDir, 'stack'),
+        ports: { postgres, temporal, temporalUi, s3 },
+        s3: S3,
+        namespace: 'default',
+        // TEMPORAL_CLI_PATH and WEED_PATH, as the server itself reads them.
+        binaries: loadConfig().binaries,
+        log: quiet,
+      }),
       bundleWorkflowCode({ workflowsPath: path.resolve(import.meta.dirname, '../../workflows/index.ts'), logger: opts.bundleLogger }).then(({ code }) => writeFile(bundlePath, code)),
     ]);
     if (started[0].status === 'fulfilled') stack = started[0].value;
