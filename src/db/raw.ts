@@ -2,7 +2,8 @@ import { Prisma } from '../generated/prisma/client.js';
 
 /*
  * Raw statements shaped by Prisma's models, for the run's path to its first token and its end:
- * a raw statement skips Prisma's per-query compilation, about 1 ms of CPU each. Every column is
+ * a raw statement skips Prisma 6's per-query compilation (up to about 1 ms of main-thread CPU
+ * per query in the benchmark), and several writes can share one round trip. Every column is
  * its field's name in snake_case (prisma/schema.prisma keeps to that; test/raw.test.ts checks
  * these against Prisma's own reads and writes). JSON fields take objects or arrays.
  */
@@ -35,8 +36,8 @@ export function setList(fields: Record<string, unknown>): Prisma.Sql {
 
 /**
  * Several writes as one statement (data-modifying CTEs: all or nothing, one round trip), each
- * named, each with a RETURNING list; a write may refer to an earlier one by name. The result's
- * one row has, under each name, the rows that write returned, in id order.
+ * named, each RETURNING its rows (with their `id`); a write may refer to an earlier one by name.
+ * The result's one row has, under each name, the rows that write returned, in id order.
  */
 export function writes(named: Record<string, Prisma.Sql>): Prisma.Sql {
   const ctes = Object.entries(named).map(([name, sql]) => Prisma.sql`${Prisma.raw(name)} AS (${sql})`);
