@@ -57,25 +57,11 @@ describe('raw statements shaped by the Prisma models', () => {
 
   it('insertInto writes a whole row that Prisma reads back unchanged; null JSON is SQL NULL', async () => {
     const { thread, run } = await aThread();
-    const step: RunStep = {
-      id: newId('step'),
-      runId: run.id,
-      threadId: thread.id,
-      assistantId: 'asst_raw',
-      key: '0:message',
-      createdAt: 7,
-      type: 'message_creation',
-      status: 'in_progress',
-      stepDetails: { type: 'message_creation', message_creation: { message_id: 'msg_x' } },
-      lastError: null,
-      expiredAt: null,
-      cancelledAt: null,
-      failedAt: null,
-      completedAt: null,
-      metadata: {},
-      usage: null,
-      modelUsage: null,
-    };
+    // Every field, as Prisma returns a row: a step Prisma wrote, copied under a new id.
+    const written = await db.runStep.create({
+      data: { id: newId('step'), runId: run.id, threadId: thread.id, assistantId: 'asst_raw', key: '0:message', createdAt: 7, type: 'message_creation', status: 'in_progress', stepDetails: { type: 'message_creation' } },
+    });
+    const step: RunStep = { ...written, id: newId('step'), key: '1:message', metadata: { k: 'v' } };
     await db.$executeRaw(insertInto('run_steps', step));
     expect(await db.runStep.findUnique({ where: { id: step.id } })).toEqual(step);
     const [nulls] = await db.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM run_steps WHERE id = ${step.id} AND usage IS NULL AND last_error IS NULL`;
