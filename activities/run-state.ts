@@ -3,7 +3,7 @@ import type { Db } from '../src/db/client.js';
 import { columnsOf, setList, writes } from '../src/db/raw.js';
 import { Prisma, type Message as MessageRow, type Run as RunRow, type RunStep as RunStepRow } from '../src/generated/prisma/client.js';
 import { publish, type RunEvent } from '../src/events/publish.js';
-import { sourcesOf, type RunStatus } from '../src/run-status.js';
+import { transition, transitionSql, type RunStatus } from '../src/run-status.js';
 import { nowSeconds } from '../src/time.js';
 import { messageToWire } from '../src/wire/message.js';
 import { runToWire } from '../src/wire/run.js';
@@ -116,19 +116,6 @@ function stepError(e: { code: string; message: string }) {
  * The statements below run at the start and the end of every run, on the way to its first
  * token and after its last one: raw (src/db/raw.ts).
  */
-
-/** UPDATE moving the run to `to` if its current status allows it, returning the new row. */
-function transitionSql(runId: string, to: RunStatus, fields: Partial<Record<keyof RunRow, unknown>>): Prisma.Sql {
-  return Prisma.sql`
-    UPDATE runs SET ${setList({ ...fields, status: to })} WHERE id = ${runId} AND status = ANY(${sourcesOf(to)}::text[])
-    RETURNING ${columnsOf(Prisma.RunScalarFieldEnum)}`;
-}
-
-/** Moves the run to `to` if its current status allows it; returns the new row, or null. */
-async function transition(tx: Tx, runId: string, to: RunStatus, fields: Partial<Record<keyof RunRow, unknown>> = {}): Promise<RunRow | null> {
-  const [row] = await tx.$queryRaw<RunRow[]>(transitionSql(runId, to, fields));
-  return row ?? null;
-}
 
 /** The run's usage, as an SQL expression: the sum of what each of its model calls cost. */
 function usageOf(runId: string): Prisma.Sql {

@@ -10,7 +10,7 @@ import { page, type ListQuery } from '../http/pagination.js';
 import { MessageInput, Metadata, normalizeTools, ResponseFormat, Temperature, Tool, TopP } from '../http/schemas.js';
 import { prefixedId } from '../http/validation.js';
 import { newId } from '../ids.js';
-import { isTerminal, sourcesOf } from '../run-status.js';
+import { isTerminal, transition } from '../run-status.js';
 import { nowSeconds } from '../time.js';
 import { runToWire } from '../wire/run.js';
 import type { Deps } from './deps.js';
@@ -217,9 +217,9 @@ export async function cancelRun(deps: Deps, threadId: string, runId: string): Pr
     if (!(err instanceof WorkflowNotFoundError)) throw err;
   }
   return deps.db.$transaction(async (tx) => {
-    const { count } = await tx.run.updateMany({ where: { id: runId, status: { in: sourcesOf('cancelling') } }, data: { status: 'cancelling' } });
-    const row = await tx.run.findUniqueOrThrow({ where: { id: runId } });
-    if (count) await publish(tx, runId, [{ event: 'thread.run.cancelling', data: runToWire(row) }]);
+    const row = await transition(tx, runId, 'cancelling');
+    if (!row) return tx.run.findUniqueOrThrow({ where: { id: runId } });
+    await publish(tx, runId, [{ event: 'thread.run.cancelling', data: runToWire(row) }]);
     return row;
   });
 }
