@@ -106,16 +106,10 @@ export function runStateActivities(db: Db) {
   };
 }
 
-
 /** Steps know only two error codes. */
 function stepError(e: { code: string; message: string }) {
   return { code: e.code === 'rate_limit_exceeded' ? 'rate_limit_exceeded' : 'server_error', message: e.message };
 }
-
-/*
- * The statements below run at the start and the end of every run, on the way to its first
- * token and after its last one: raw (src/db/raw.ts).
- */
 
 /** The run's usage, as an SQL expression: the sum of what each of its model calls cost. */
 function usageOf(runId: string): Prisma.Sql {
@@ -125,8 +119,8 @@ function usageOf(runId: string): Prisma.Sql {
 
 /**
  * Ends the run inside `tx`, closing its open steps and messages to match
- * (openai-contract.md §4 e), in one statement; returns the events to publish, none if the run
- * had ended already.
+ * (openai-contract.md §4 e), in one raw statement (src/db/raw.ts): it runs after every run's
+ * last token. Returns the events to publish, none if the run had ended already.
  */
 export async function closeRun(tx: Tx, runId: string, outcome: RunOutcome): Promise<RunEvent[]> {
   const now = nowSeconds();
