@@ -32,9 +32,12 @@ export async function streamRun(ctx: Koa.Context, deps: Deps, req: StreamRequest
     if (req.kind === 'submit') {
       await submitToolOutputs(deps, req.threadId, runId, req.outputs);
     } else {
-      const run: Run = req.kind === 'create' ? await createRun(deps, req.threadId, req.input, runId) : await createThreadAndRun(deps, req.input, runId);
-      if (req.kind === 'createAndRun') {
-        opening.push({ event: 'thread.created', data: threadToWire(await deps.db.thread.findUniqueOrThrow({ where: { id: run.threadId } })) });
+      let run: Run;
+      if (req.kind === 'create') run = await createRun(deps, req.threadId, req.input, runId);
+      else {
+        const created = await createThreadAndRun(deps, req.input, runId);
+        opening.push({ event: 'thread.created', data: threadToWire(created.thread) });
+        run = created.run;
       }
       const wire = runToWire(run);
       opening.push({ event: 'thread.run.created', data: wire }, { event: 'thread.run.queued', data: wire });

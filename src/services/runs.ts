@@ -2,7 +2,7 @@ import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/cl
 import { z } from 'zod';
 import { assistantRun, submitToolOutputsUpdate, type QueuedRun, type RunWorkflowInput } from '../../workflows/run.js';
 import { columnsOf } from '../db/raw.js';
-import { Prisma, type Assistant, type Run } from '../generated/prisma/client.js';
+import { Prisma, type Assistant, type Run, type Thread } from '../generated/prisma/client.js';
 import { holdNewRun } from '../db/run-lock.js';
 import { publish } from '../events/publish.js';
 import { badRequest, notFound } from '../http/errors.js';
@@ -75,19 +75,21 @@ export function createRun(deps: Deps, threadId: string, input: RunCreate, runId 
     const assistant = await assistantOf(tx, input.assistant_id);
     const messages = (input.additional_messages ?? []).map((m) => messageRow(threadId, m));
     const prompt = lastUserText(messages) ?? (await lastUserTextOf(tx, threadId));
-    return startRun(deps, tx, { runId, threadId, assistant, input, prompt }, async () => {
+    const [run] = await startRun(deps, tx, { runId, threadId, assistant, input, prompt }, async () => {
       if (messages.length) await tx.message.createMany({ data: messages });
     });
+    return run;
   });
 }
 
 /** `POST /threads/runs`: the thread, its messages and the run, all or nothing. */
-export function createThreadAndRun(deps: Deps, input: ThreadAndRunCreate, runId = newId('run')): Promise<Run> {
+export function createThreadAndRun(deps: Deps, input: ThreadAndRunCreate, runId = newId('run')): Promise<{ thread: Thread; run: Run }> {
   return deps.db.$transaction(async (tx) => {
     const assistant = await assistantOf(tx, input.assistant_id);
     const rows = newThreadRows(input.thread ?? {});
     const plan = { runId, threadId: rows.thread.id, assistant, input, prompt: lastUserText(rows.messages) };
-    return startRun(deps, tx, plan, () => insertThread(tx, rows));
+    const [run, thread] = await startRun(deps, tx, plan, () => insertThread(tx, rows));
+    return { thread, run };
   });
 }
 
@@ -125,16 +127,17 @@ const textOf = (content: unknown) => (content as { type: string; text?: { value:
  * Starts the run's workflow while writing the run (after `writeFirst`: its thread or messages),
  * inside the caller's transaction, which holds the run's lock from before the start
  * (src/db/run-lock.ts): the workflow reads the run once it is committed. If Temporal refuses,
- * nothing is written; if a write fails, the workflow finds no run and ends.
+ * nothing is written; if a write fails, the workflow finds no run and ends. Returns the run
+ * and what `writeFirst` returned.
  */
-async function startRun(deps: Deps, tx: Tx, plan: RunPlan, writeFirst: () => Promise<unknown>): Promise<Run> {
+async function startRun<T>(deps: Deps, tx: Tx, plan: RunPlan, writeFirst: () => Promise<T>): Promise<[Run, T]> {
   const { runId, threadId, assistant, input } = plan;
   await holdNewRun(tx, runId);
   const createdAt = nowSeconds();
   const expiresAt = createdAt + deps.config.runExpirySeconds;
-  const write = (async () => {
-    await writeFirst();
-    return tx.run.create({
+  const write = (async (): Promise<[Run, T]> => {
+    const first = await writeFirst();
+    const run = await tx.run.create({
       data: {
         id: runId,
         threadId,
@@ -158,6 +161,7 @@ async function startRun(deps: Deps, tx: Tx, plan: RunPlan, writeFirst: () => Pro
         responseFormat: toJson(input.response_format ?? assistant.responseFormat ?? 'auto'),
       },
     });
+    return [run, first];
   })();
   const workflowInput: RunWorkflowInput = { runId, expiresAt, modelAttempts: deps.config.llm.maxAttempts };
   const start = deps.temporal.workflow.start(assistantRun, {

@@ -36,7 +36,7 @@ export function runRoutes(router: Router, deps: Deps): void {
     .post('/threads/runs', async (ctx) => {
       const input = parse(ThreadAndRunCreate, body(ctx));
       if (input.stream) return streamRun(ctx, deps, { kind: 'createAndRun', input });
-      ctx.body = runToWire(await createThreadAndRun(deps, input));
+      ctx.body = runToWire((await createThreadAndRun(deps, input)).run);
     })
     .post('/threads/:thread_id/runs', async (ctx) => {
       parse(Include, ctx.query);
