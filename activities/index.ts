@@ -3,13 +3,27 @@ import type { LlmConfig } from '../src/llm/index.js';
 import type { Logger } from '../src/log.js';
 import { modelTurnActivity } from './model-turn.js';
 import { runStateActivities } from './run-state.js';
+import { ToolRegistry } from './tools/registry.js';
+import { serverToolActivity } from './tools/server-tool.js';
 
-export type { RunOutcome, ToolOutput, TurnResult } from './types.js';
+export type { RunOutcome } from '../src/run-status.js';
+export type { ToolOutput, TurnResult } from './types.js';
 
-/** Every activity of the run workflow, bound to the worker's connections. */
-export function createActivities(db: Db, llm: LlmConfig, log: Logger) {
-  const { loadRun, beginTurn, requireAction, recordToolOutputs, finishRun } = runStateActivities(db);
-  return { requireAction, recordToolOutputs, finishRun, modelTurn: modelTurnActivity(db, llm, log, { loadRun, beginTurn }) };
+/**
+ * Every activity of the run workflow, bound to the worker's connections. `tools` holds the
+ * server-side tools runs may use (none are built in yet: file_search and code_interpreter
+ * arrive as entries of it).
+ */
+export function createActivities(db: Db, llm: LlmConfig, log: Logger, tools = new ToolRegistry()) {
+  const { loadRun, beginTurn, requireAction, recordToolOutputs, completeToolStep, finishRun } = runStateActivities(db);
+  return {
+    requireAction,
+    recordToolOutputs,
+    completeToolStep,
+    finishRun,
+    modelTurn: modelTurnActivity(db, llm, log, tools, { loadRun, beginTurn }),
+    serverToolCall: serverToolActivity(db, tools, log),
+  };
 }
 
 export type RunActivities = ReturnType<typeof createActivities>;

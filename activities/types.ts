@@ -7,19 +7,13 @@ export interface ToolOutput {
 export type TurnResult =
   /** The run is over, written by the model activity itself (an answer in text ends the run). */
   | { kind: 'ended'; status: string }
-  | { kind: 'tool_calls'; stepId: string; callIds: string[] }
+  /**
+   * The turn's tool calls, in its `tool_calls` step: `callIds` are the client's (answered
+   * through `requires_action`), `serverCalls` those the server runs itself, each as its own
+   * activity. Histories recorded before server tools existed have no `serverCalls`.
+   */
+  | { kind: 'tool_calls'; stepId: string; callIds: string[]; serverCalls?: { id: string; timeoutMs: number }[] }
   /** Cancelled in Postgres while Temporal's cancellation is still on its way. */
   | { kind: 'cancelling' }
   /** The run's row is gone (its thread was deleted). */
   | { kind: 'gone' };
-
-export type RunOutcome =
-  | { status: 'completed' }
-  | { status: 'failed'; error: { code: string; message: string } }
-  | { status: 'cancelled' }
-  | { status: 'expired' }
-  | { status: 'incomplete'; reason: 'max_completion_tokens' | 'max_prompt_tokens' };
-
-/** Token usage as steps and runs carry it on the wire. */
-export type Usage = { prompt_tokens: number; completion_tokens: number; total_tokens: number };
-export const zeroUsage: Usage = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 };

@@ -1,11 +1,9 @@
 import type { RunStatus } from 'openai/resources/beta/threads/runs/runs';
-import { columnsOf, setList } from './db/raw.js';
-import { Prisma, type Run as RunRow } from './generated/prisma/client.js';
 
 /**
  * The run lifecycle (openai-contract.md §3), in one place: the API and the activities that
- * write statuses both ask here, and write through `transition`, so a late or repeated write can
- * never move a run backwards.
+ * write statuses both ask here, and every status write is guarded by it (`transitionSql` in
+ * src/db/runs.ts), so a late or repeated write can never move a run backwards.
  */
 export type { RunStatus };
 
@@ -36,15 +34,10 @@ export function sourcesOf(to: RunStatus): RunStatus[] {
 
 export const isTerminal = (s: string): boolean => (TERMINAL_STATUSES as readonly string[]).includes(s);
 
-/** The UPDATE that moves a run to `to` (with `fields`) if its status allows it, returning the new row. */
-export function transitionSql(runId: string, to: RunStatus, fields: Partial<Record<keyof RunRow, unknown>> = {}): Prisma.Sql {
-  return Prisma.sql`
-    UPDATE runs SET ${setList({ ...fields, status: to })} WHERE id = ${runId} AND status = ANY(${sourcesOf(to)}::text[])
-    RETURNING ${columnsOf(Prisma.RunScalarFieldEnum)}`;
-}
-
-/** Moves the run to `to` if its status allows it; returns the new row, or null if it did not move. */
-export async function transition(tx: Prisma.TransactionClient, runId: string, to: RunStatus, fields: Partial<Record<keyof RunRow, unknown>> = {}): Promise<RunRow | null> {
-  const [row] = await tx.$queryRaw<RunRow[]>(transitionSql(runId, to, fields));
-  return row ?? null;
-}
+/** How a run ends, as the workflow and the model activity decide it. */
+export type RunOutcome =
+  | { status: 'completed' }
+  | { status: 'failed'; error: { code: string; message: string } }
+  | { status: 'cancelled' }
+  | { status: 'expired' }
+  | { status: 'incomplete'; reason: 'max_completion_tokens' | 'max_prompt_tokens' };

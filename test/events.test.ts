@@ -1,8 +1,12 @@
 import { describe, expect, inject, it } from 'vitest';
 import { createDb } from '../src/db/client.js';
-import { publish, type RunEvent } from '../src/events/publish.js';
+import { publish } from '../src/events/publish.js';
 import { RunEventSubscriber } from '../src/events/subscriber.js';
 import { log } from '../src/log.js';
+import type { StreamEvent } from '../src/wire/stream-events.js';
+
+/** The transport carries whatever payload it is given; these need not be whole snapshots. */
+const ev = (event: string, data: unknown) => ({ event, data }) as StreamEvent;
 
 /** The event path on its own: Postgres NOTIFY from a publisher, LISTEN in a subscriber. */
 describe('run events over Postgres NOTIFY', () => {
@@ -13,14 +17,10 @@ describe('run events over Postgres NOTIFY', () => {
       const runId = `run_odd"name ${Date.now()}`;
       const subscription = await subscriber.subscribe(runId);
       const big = 'é€😀x'.repeat(6_000); // ~45 kB of UTF-8, several NOTIFY payloads
-      const sent: RunEvent[] = [
-        { event: 'thread.run.in_progress', data: { id: runId } },
-        { event: 'thread.message.completed', data: { text: big } },
-        { event: 'thread.message.delta', data: { n: 1 } },
-      ];
+      const sent = [ev('thread.run.in_progress', { id: runId }), ev('thread.message.completed', { text: big }), ev('thread.message.delta', { n: 1 })];
       await db.$transaction((tx) => publish(tx, runId, sent.slice(0, 2)));
       await publish(db, runId, sent.slice(2));
-      const got: RunEvent[] = [];
+      const got: StreamEvent[] = [];
       for await (const e of subscription) {
         got.push(e);
         if (got.length === sent.length) break;
@@ -38,8 +38,8 @@ describe('run events over Postgres NOTIFY', () => {
     const subscriber = new RunEventSubscriber(inject('databaseUrl'), log);
     try {
       const mine = await subscriber.subscribe('run_mine');
-      await publish(db, 'run_other', [{ event: 'x', data: 1 }]);
-      await publish(db, 'run_mine', [{ event: 'y', data: 2 }]);
+      await publish(db, 'run_other', [ev('x', 1)]);
+      await publish(db, 'run_mine', [ev('y', 2)]);
       const first = await mine[Symbol.asyncIterator]().next();
       expect(first.value).toEqual({ event: 'y', data: 2 });
       await mine.close();

@@ -1,6 +1,9 @@
 /**
  * One workflow per run (workflow id = run id): the run's whole life, durable across worker and
- * API restarts. It only sequences; activities do the I/O (model calls, Postgres writes, events).
+ * API restarts. It only sequences — model turn → server tools → requires_action ↔ tool outputs
+ * → next turn — and activities do the I/O (model calls, tools, Postgres writes, events).
+ * A change to what it schedules for an existing history must go behind `patched()`
+ * (docs/architecture.md); the replay test checks recorded histories against it.
  * Imports: `@temporalio/workflow` and types only, so it bundles deterministically.
  */
 import {
@@ -52,6 +55,14 @@ export async function assistantRun(input: RunWorkflowInput): Promise<Ended> {
     heartbeatTimeout: '5s',
     retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: input.modelAttempts },
   });
+
+  // A server tool's activity has the tool's own timeout; it heartbeats while it works.
+  const serverTool = (timeoutMs: number) =>
+    proxyActivities<RunActivities>({
+      startToCloseTimeout: timeoutMs,
+      heartbeatTimeout: '10s',
+      retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 3 },
+    });
 
   let status: 'queued' | 'in_progress' | 'requires_action' | Ended = 'queued';
   let pendingCallIds: string[] = [];
@@ -107,6 +118,16 @@ export async function assistantRun(input: RunWorkflowInput): Promise<Ended> {
       if (result.kind === 'ended') {
         setStatus(result.status as RunOutcome['status']);
         return result.status as RunOutcome['status'];
+      }
+
+      // Server tools run first, each its own activity; their results need no client.
+      const serverCalls = result.serverCalls ?? [];
+      if (serverCalls.length) {
+        await Promise.all(serverCalls.map((c) => serverTool(c.timeoutMs).serverToolCall(runId, result.stepId, c.id)));
+        if (!result.callIds.length) {
+          await store.completeToolStep(runId, result.stepId);
+          continue;
+        }
       }
 
       // Ready for outputs before Postgres says so: a client that sees `requires_action` and

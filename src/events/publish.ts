@@ -1,17 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import type { Db } from '../db/client.js';
 import { Prisma } from '../generated/prisma/client.js';
+import type { StreamEvent } from '../wire/stream-events.js';
 
-/**
- * Run events (the SSE frames of openai-contract.md §4) travel from the worker's activities to
- * the API's streams by Postgres NOTIFY, never through workflow history. A NOTIFY sent inside a
+/*
+ * Run events (the SSE frames of src/wire/stream-events.ts) travel from the worker's activities
+ * to the API's streams by Postgres NOTIFY, never through workflow history. A NOTIFY sent inside a
  * transaction is delivered at commit, so a snapshot event goes out exactly when its state is
  * visible; Postgres delivers notifications in commit order, so one run's events keep their order.
  */
-export interface RunEvent {
-  event: string;
-  data: unknown;
-}
 
 export type Sql = Pick<Db, '$executeRaw'> | Prisma.TransactionClient;
 
@@ -21,7 +18,7 @@ export const channelOf = (runId: string) => `events_${runId}`;
 /** NOTIFY payloads must stay under 8000 bytes; larger events go in numbered parts. */
 const PART_CHARS = 1800; // ≤ 4 bytes per UTF-16 unit in UTF-8 keeps a part under 7.2 kB
 
-export function encode(e: RunEvent): string[] {
+export function encode(e: StreamEvent): string[] {
   const json = JSON.stringify(e);
   if (json.length <= PART_CHARS) return [`w|${json}`];
   const slices: string[] = [];
@@ -40,11 +37,11 @@ export function encode(e: RunEvent): string[] {
  * The NOTIFY of `events`, in one query: unnest keeps their order, and so does delivery. A
  * statement of its own (`publish`), or the end of one that writes first (`WITH … ${notifying}`).
  */
-export function notifying(runId: string, events: RunEvent[]): Prisma.Sql {
+export function notifying(runId: string, events: StreamEvent[]): Prisma.Sql {
   return Prisma.sql`SELECT pg_notify(${channelOf(runId)}, p) FROM unnest(${events.flatMap(encode)}::text[]) WITH ORDINALITY AS t(p, i) ORDER BY i`;
 }
 
-export async function publish(sql: Sql, runId: string, events: RunEvent[]): Promise<void> {
+export async function publish(sql: Sql, runId: string, events: StreamEvent[]): Promise<void> {
   if (events.length) await sql.$executeRaw(notifying(runId, events));
 }
 
@@ -52,8 +49,8 @@ export async function publish(sql: Sql, runId: string, events: RunEvent[]): Prom
 export class EventDecoder {
   private readonly parts = new Map<string, string[]>();
 
-  decode(payload: string): RunEvent | undefined {
-    if (payload.startsWith('w|')) return JSON.parse(payload.slice(2)) as RunEvent;
+  decode(payload: string): StreamEvent | undefined {
+    if (payload.startsWith('w|')) return JSON.parse(payload.slice(2)) as StreamEvent;
     const [, id, i, n] = payload.split('|', 4) as [string, string, string, string];
     const body = payload.slice(`p|${id}|${i}|${n}|`.length);
     const got = this.parts.get(id) ?? [];
@@ -63,6 +60,6 @@ export class EventDecoder {
       return undefined;
     }
     this.parts.delete(id);
-    return JSON.parse(got.join('')) as RunEvent;
+    return JSON.parse(got.join('')) as StreamEvent;
   }
 }

@@ -1,9 +1,10 @@
 import pg from 'pg';
 import type { Logger } from '../log.js';
-import { channelOf, EventDecoder, type RunEvent } from './publish.js';
+import type { StreamEvent } from '../wire/stream-events.js';
+import { channelOf, EventDecoder } from './publish.js';
 
 /** A run's events as they arrive, buffered until read. */
-export interface Subscription extends AsyncIterable<RunEvent> {
+export interface Subscription extends AsyncIterable<StreamEvent> {
   close(): Promise<void>;
 }
 
@@ -72,13 +73,13 @@ export class RunEventSubscriber {
 }
 
 /** An unbounded async queue: events wait here while the stream writes earlier ones. */
-class Queue implements AsyncIterator<RunEvent> {
-  private readonly items: RunEvent[] = [];
-  private waiting?: { resolve: (r: IteratorResult<RunEvent>) => void; reject: (e: unknown) => void };
+class Queue implements AsyncIterator<StreamEvent> {
+  private readonly items: StreamEvent[] = [];
+  private waiting?: { resolve: (r: IteratorResult<StreamEvent>) => void; reject: (e: unknown) => void };
   private error?: unknown;
   private done = false;
 
-  push(e: RunEvent) {
+  push(e: StreamEvent) {
     if (this.waiting) {
       this.waiting.resolve({ value: e, done: false });
       this.waiting = undefined;
@@ -97,7 +98,7 @@ class Queue implements AsyncIterator<RunEvent> {
     this.waiting = undefined;
   }
 
-  next(): Promise<IteratorResult<RunEvent>> {
+  next(): Promise<IteratorResult<StreamEvent>> {
     const item = this.items.shift();
     if (item) return Promise.resolve({ value: item, done: false });
     if (this.error) return Promise.reject(this.error);

@@ -1,22 +1,22 @@
-import type { Message, MessageContent, MessageDeleted } from 'openai/resources/beta/threads/messages';
-import type { Message as MessageRow } from '../generated/prisma/client.js';
+import type { Message, MessageDeleted } from 'openai/resources/beta/threads/messages';
+import type { MessageRecord } from '../db/records.js';
 import { metadataOf } from './common.js';
 
-export function messageToWire(row: MessageRow): Message {
+export function messageToWire(row: MessageRecord): Message {
   return {
     id: row.id,
     object: 'thread.message',
     created_at: row.createdAt,
     thread_id: row.threadId,
     status: row.status as Message['status'],
-    incomplete_details: row.incompleteDetails as Message['incomplete_details'],
+    incomplete_details: row.incompleteDetails,
     completed_at: row.completedAt,
     incomplete_at: row.incompleteAt,
     role: row.role as Message['role'],
-    content: row.content as unknown as MessageContent[],
+    content: row.content,
     assistant_id: row.assistantId,
     run_id: row.runId,
-    attachments: row.attachments as unknown as Message['attachments'],
+    attachments: row.attachments,
     metadata: metadataOf(row.metadata),
   };
 }

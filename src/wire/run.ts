@@ -1,9 +1,8 @@
-import type { AssistantTool } from 'openai/resources/beta/assistants';
 import type { Run, RunStatus } from 'openai/resources/beta/threads/runs/runs';
-import type { Run as RunRow } from '../generated/prisma/client.js';
-import { metadataOf, responseFormatOf } from './common.js';
+import type { RunRecord } from '../db/records.js';
+import { metadataOf } from './common.js';
 
-export function runToWire(row: RunRow): Run {
+export function runToWire(row: RunRecord): Run {
   return {
     id: row.id,
     object: 'thread.run',
@@ -11,26 +10,26 @@ export function runToWire(row: RunRow): Run {
     thread_id: row.threadId,
     assistant_id: row.assistantId,
     status: row.status as RunStatus,
-    required_action: row.requiredAction as Run['required_action'],
-    last_error: row.lastError as Run['last_error'],
+    required_action: row.requiredAction,
+    last_error: row.lastError,
     expires_at: row.expiresAt,
     started_at: row.startedAt,
     cancelled_at: row.cancelledAt,
     failed_at: row.failedAt,
     completed_at: row.completedAt,
-    incomplete_details: row.incompleteDetails as Run['incomplete_details'],
-    usage: row.usage as Run['usage'],
+    incomplete_details: row.incompleteDetails,
+    usage: row.usage,
     model: row.model,
     instructions: row.instructions ?? '',
-    tools: row.tools as unknown as AssistantTool[],
+    tools: row.tools,
     metadata: metadataOf(row.metadata),
     temperature: row.temperature ?? 1.0,
     top_p: row.topP ?? 1.0,
     max_prompt_tokens: row.maxPromptTokens,
     max_completion_tokens: row.maxCompletionTokens,
-    truncation_strategy: row.truncationStrategy as Run['truncation_strategy'],
-    tool_choice: row.toolChoice as Run['tool_choice'],
+    truncation_strategy: row.truncationStrategy,
+    tool_choice: row.toolChoice,
     parallel_tool_calls: row.parallelToolCalls,
-    response_format: responseFormatOf(row.responseFormat),
+    response_format: row.responseFormat,
   };
 }

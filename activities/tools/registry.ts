@@ -1,0 +1,108 @@
+import type { AssistantTool } from 'openai/resources/beta/assistants';
+import type { ToolCallDelta } from 'openai/resources/beta/threads/runs/steps';
+import type { RunRecord, StoredToolCall } from '../../src/db/records.js';
+import type { ToolCall, ToolSpec } from '../../src/llm/index.js';
+
+/** A tool call as the model made it: the function it named and its JSON arguments. */
+export interface ModelCall {
+  id: string;
+  name: string;
+  arguments: string;
+}
+
+/** What a server tool's `execute` gets besides the call: the run, and the activity's signals. */
+export interface ToolContext {
+  run: RunRecord;
+  /** Fires when the run is cancelled or the activity times out. */
+  signal: AbortSignal;
+  /** Tells Temporal the tool is alive; long work calls it at least every few seconds. */
+  heartbeat(): void;
+}
+
+/**
+ * A tool the server runs itself (file_search, code_interpreter): offered to the model as a
+ * function, executed as an activity of the run's workflow, its result read by the next model
+ * turn with no client round trip.
+ */
+export interface ServerTool {
+  /** The Assistants tool type that enables it on a run (`tools: [{type}]`). */
+  readonly type: Exclude<AssistantTool['type'], 'function'>;
+  /** The function the model is offered; its name is how a call is routed here. */
+  readonly spec: ToolSpec;
+  /** Longest one call may take (the activity's start-to-close timeout). */
+  readonly timeoutMs: number;
+  /** The run step's record of a call before it ran (OpenAI's tool-call shape for this tool). */
+  pending(call: ModelCall): StoredToolCall;
+  /** Runs the call; returns its record with the outputs filled in. */
+  execute(call: StoredToolCall, ctx: ToolContext): Promise<StoredToolCall>;
+  /** The call and its output as the model reads them on the next turn (null: not run yet). */
+  transcript(call: StoredToolCall): { call: ToolCall; output: string | null };
+}
+
+/** How the workflow is to handle each call of a turn: the client's, or one to run here. */
+export type Dispatch = { kind: 'client'; id: string } | { kind: 'server'; id: string; timeoutMs: number };
+
+/**
+ * Every tool a run can use, by kind: the client's `function` tools (answered through
+ * `requires_action`) and the server's own. The model turn, the conversation and the tool
+ * activity all ask here, so a new server tool is one entry.
+ */
+export class ToolRegistry {
+  readonly #byName: Map<string, ServerTool>;
+
+  constructor(serverTools: readonly ServerTool[] = []) {
+    this.#byName = new Map(serverTools.map((t) => [t.spec.name, t]));
+  }
+
+  /** The functions offered for a run: its function tools, then the server tools it enables. */
+  offered(tools: AssistantTool[]): ToolSpec[] {
+    const enabled = new Set(tools.map((t) => t.type));
+    return [
+      ...tools.flatMap((t): ToolSpec[] => (t.type === 'function' ? [{ ...t.function, strict: t.function.strict ?? undefined }] : [])),
+      ...[...this.#byName.values()].filter((t) => enabled.has(t.type)).map((t) => t.spec),
+    ];
+  }
+
+  #serverTool(name: string, tools: AssistantTool[]): ServerTool | undefined {
+    const tool = this.#byName.get(name);
+    return tool && tools.some((t) => t.type === tool.type) && !tools.some((t) => t.type === 'function' && t.function.name === name) ? tool : undefined;
+  }
+
+  /** The step's record of a call the model made. */
+  pending(call: ModelCall, tools: AssistantTool[]): StoredToolCall {
+    return this.#serverTool(call.name, tools)?.pending(call) ?? { id: call.id, type: 'function', function: { name: call.name, arguments: call.arguments, output: null } };
+  }
+
+  /** The stream's first delta of a call, and of each later fragment of its arguments (server tools stream none yet). */
+  openingDelta(index: number, call: ModelCall, tools: AssistantTool[]): ToolCallDelta {
+    const server = this.#serverTool(call.name, tools);
+    if (server) return { index, ...server.pending(call) } as ToolCallDelta;
+    return { index, id: call.id, type: 'function', function: { name: call.name, arguments: call.arguments, output: null } };
+  }
+
+  argumentsDelta(index: number, call: ModelCall, fragment: string, tools: AssistantTool[]): ToolCallDelta | undefined {
+    return this.#serverTool(call.name, tools) ? undefined : { index, type: 'function', function: { arguments: fragment } };
+  }
+
+  dispatch(calls: StoredToolCall[], tools: AssistantTool[]): Dispatch[] {
+    return calls.map((c) => {
+      const server = c.type === 'function' ? undefined : this.#byType(c.type);
+      return server && tools.some((t) => t.type === server.type) ? { kind: 'server', id: c.id, timeoutMs: server.timeoutMs } : { kind: 'client', id: c.id };
+    });
+  }
+
+  /** The server tool that runs a stored call of its type. */
+  executor(call: StoredToolCall): ServerTool | undefined {
+    return call.type === 'function' ? undefined : this.#byType(call.type);
+  }
+
+  /** A stored call and its output as the model reads them. */
+  transcript(call: StoredToolCall): { call: ToolCall; output: string | null } | undefined {
+    if (call.type === 'function') return { call: { id: call.id, name: call.function.name, arguments: call.function.arguments }, output: call.function.output };
+    return this.#byType(call.type)?.transcript(call);
+  }
+
+  #byType(type: string): ServerTool | undefined {
+    return [...this.#byName.values()].find((t) => t.type === type);
+  }
+}

@@ -1,0 +1,41 @@
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { Db } from '../../src/db/client.js';
+import { findRun, findStep, setToolCalls } from '../../src/db/runs.js';
+import { publish } from '../../src/events/publish.js';
+import type { Logger } from '../../src/log.js';
+import { toolCallDelta } from '../../src/wire/stream-events.js';
+import type { ToolRegistry } from './registry.js';
+
+/**
+ * Runs one server-side tool call of a turn (its own activity: retried, heartbeated, with the
+ * tool's own timeout) and records its outputs in the turn's `tool_calls` step, streaming them
+ * as a step delta. A call already recorded (by an attempt that died after writing) is not run again.
+ */
+export function serverToolActivity(db: Db, tools: ToolRegistry, log: Logger) {
+  return async function serverToolCall(runId: string, stepId: string, callId: string): Promise<void> {
+    const ctx = Context.current();
+    const [run, step] = await Promise.all([findRun(db, runId), findStep(db, stepId)]);
+    if (!run || !step || step.status !== 'in_progress' || step.stepDetails.type !== 'tool_calls') return;
+    const index = step.stepDetails.tool_calls.findIndex((c) => c.id === callId);
+    const pending = step.stepDetails.tool_calls[index];
+    const tool = pending && tools.executor(pending);
+    if (!pending || !tool) throw ApplicationFailure.nonRetryable(`No server tool runs call ${callId} of step ${stepId}`, 'server_error');
+    if (tool.transcript(pending).output !== null) return;
+
+    const beat = setInterval(() => ctx.heartbeat(), 1000);
+    try {
+      const done = await tool.execute(pending, { run, signal: ctx.cancellationSignal, heartbeat: () => ctx.heartbeat() });
+      await db.$transaction(async (tx) => {
+        // Calls of one turn run side by side: write this one into the step as it now stands.
+        const current = await findStep(tx, stepId);
+        if (!current || current.stepDetails.type !== 'tool_calls') return;
+        const calls = current.stepDetails.tool_calls.map((c) => (c.id === callId ? done : c));
+        await setToolCalls(tx, stepId, calls);
+        await publish(tx, runId, [toolCallDelta(stepId, { index, ...done } as Parameters<typeof toolCallDelta>[1])]);
+      });
+      log.info({ run_id: runId, tool: tool.type, call_id: callId }, 'server tool ran');
+    } finally {
+      clearInterval(beat);
+    }
+  };
+}

@@ -1,0 +1,167 @@
+import type { Db, Prisma } from '../../src/db/client.js';
+import { zeroUsage, type MessageRecord, type RunRecord, type StepRecord, type StoredToolCall, type Usage } from '../../src/db/records.js';
+import { closeRun, completeMessageStep, insertStep, setToolCalls, updateMessage } from '../../src/db/runs.js';
+import { publish } from '../../src/events/publish.js';
+import { newId } from '../../src/ids.js';
+import type { RunOutcome } from '../../src/run-status.js';
+import { nowSeconds } from '../../src/time.js';
+import { closedRunEvents, messageEvent, stepEvent, textDelta, toolCallDelta, type StreamEvent } from '../../src/wire/stream-events.js';
+import type { ModelCall, ToolRegistry } from '../tools/registry.js';
+import type { TurnResult } from '../types.js';
+import type { TurnProjector } from './machine.js';
+
+/** A turn's steps are keyed by turn, so a retried attempt finds what an earlier one wrote. */
+export const stepKey = (turn: number, kind: 'message' | 'tools') => `${turn}:${kind}`;
+
+const textContent = (value: string): MessageRecord['content'] => [{ type: 'text', text: { value, annotations: [] } }];
+
+/**
+ * The Assistants API's view of a turn: a `message_creation` step and its message for text, a
+ * `tool_calls` step for tool calls, and their stream events in OpenAI's order
+ * (openai-contract.md §4).
+ */
+export class AssistantsProjector implements TurnProjector {
+  #message?: { stepId: string; messageId: string };
+  #tools?: { stepId: string; calls: StoredToolCall[] };
+
+  constructor(
+    private readonly db: Db,
+    private readonly run: RunRecord,
+    private readonly turn: number,
+    private readonly tools: ToolRegistry,
+    /** The turn's start; nothing is written before it, and nothing if the run could not start. */
+    private readonly ready: Promise<unknown>,
+  ) {}
+
+  async #started(): Promise<void> {
+    const begun = await this.ready;
+    if (begun !== 'ok') throw new Error(`The run could not start this turn (${JSON.stringify(begun)})`);
+  }
+
+  /** Opens a step (and its message), publishing their events and then `then`, at one commit. */
+  async #openStep(kind: 'message' | 'tools', messageId?: string, then: StreamEvent[] = []): Promise<StepRecord> {
+    await this.#started();
+    const now = nowSeconds();
+    const { id: runId, threadId, assistantId } = this.run;
+    const step: StepRecord = {
+      id: newId('step'),
+      runId,
+      threadId,
+      assistantId,
+      key: stepKey(this.turn, kind),
+      createdAt: now,
+      type: kind === 'message' ? 'message_creation' : 'tool_calls',
+      status: 'in_progress',
+      stepDetails: messageId ? { type: 'message_creation', message_creation: { message_id: messageId } } : { type: 'tool_calls', tool_calls: [] },
+      lastError: null,
+      expiredAt: null,
+      cancelledAt: null,
+      failedAt: null,
+      completedAt: null,
+      metadata: {},
+      usage: null,
+      modelUsage: null,
+    };
+    const message: MessageRecord | undefined = messageId
+      ? {
+          id: messageId,
+          threadId,
+          createdAt: now,
+          role: 'assistant',
+          content: [],
+          status: 'in_progress',
+          incompleteDetails: null,
+          completedAt: null,
+          incompleteAt: null,
+          assistantId,
+          runId,
+          attachments: [],
+          metadata: {},
+        }
+      : undefined;
+    const events = [stepEvent('created', step), stepEvent('in_progress', step)];
+    if (message) events.push(messageEvent('created', message), messageEvent('in_progress', message));
+    await insertStep(this.db, step, message, [...events, ...then]);
+    return step;
+  }
+
+  async #openMessage(first?: string): Promise<{ stepId: string; messageId: string }> {
+    const messageId = newId('message');
+    const step = await this.#openStep('message', messageId, first ? [textDelta(messageId, first, true)] : []);
+    return { stepId: step.id, messageId };
+  }
+
+  async openText(first: string): Promise<void> {
+    // The first fragment goes out with the step and message it belongs to: one commit, not two.
+    this.#message = await this.#openMessage(first);
+  }
+
+  async appendText(fragment: string): Promise<void> {
+    await publish(this.db, this.run.id, [textDelta(this.#message!.messageId, fragment, false)]);
+  }
+
+  async closeTextBeforeTools(text: string): Promise<void> {
+    await this.db.$transaction(async (tx) => publish(tx, this.run.id, await this.#completeMessage(tx, text, null)));
+  }
+
+  async openToolCall(index: number, call: ModelCall): Promise<void> {
+    this.#tools ??= { stepId: (await this.#openStep('tools')).id, calls: [] };
+    this.#tools.calls[index] = this.tools.pending(call, this.run.tools);
+    await publish(this.db, this.run.id, [toolCallDelta(this.#tools.stepId, this.tools.openingDelta(index, call, this.run.tools))]);
+  }
+
+  async appendToolArguments(index: number, call: ModelCall, fragment: string): Promise<void> {
+    const { stepId, calls } = this.#tools!;
+    calls[index] = this.tools.pending(call, this.run.tools);
+    const delta = this.tools.argumentsDelta(index, call, fragment, this.run.tools);
+    if (delta) await publish(this.db, this.run.id, [toolCallDelta(stepId, delta)]);
+  }
+
+  async keepPartial(text: string): Promise<void> {
+    if (this.#message && text) await updateMessage(this.db, this.#message.messageId, { content: textContent(text) });
+  }
+
+  async endWithToolCalls(_calls: ModelCall[], usage: Usage): Promise<TurnResult> {
+    const { stepId, calls } = this.#tools!;
+    const stored = calls.filter(Boolean);
+    await setToolCalls(this.db, stepId, stored, { modelUsage: usage });
+    const dispatch = this.tools.dispatch(stored, this.run.tools);
+    return {
+      kind: 'tool_calls',
+      stepId,
+      callIds: dispatch.flatMap((d) => (d.kind === 'client' ? [d.id] : [])),
+      serverCalls: dispatch.flatMap((d) => (d.kind === 'server' ? [{ id: d.id, timeoutMs: d.timeoutMs }] : [])),
+    };
+  }
+
+  async endWithText(text: string, usage: Usage, outcome: RunOutcome): Promise<TurnResult> {
+    // An empty answer still makes an (empty) message, so the run has something to show.
+    this.#message ??= await this.#openMessage();
+    // An answer in text ends the run here, in the same transaction as the message: the client
+    // sees `thread.run.completed` right after it, not one workflow task later.
+    await this.db.$transaction(async (tx) => {
+      const events = await this.#completeMessage(tx, text, usage, outcome.status === 'incomplete');
+      const closed = await closeRun(tx, this.run.id, outcome);
+      await publish(tx, this.run.id, [...events, ...closedRunEvents(closed)]);
+    });
+    return { kind: 'ended', status: outcome.status };
+  }
+
+  /** Writes the message's final text; `usage` null when a tool step of this turn carries it. */
+  async #completeMessage(tx: Prisma.TransactionClient, text: string, usage: Usage | null, incomplete = false): Promise<StreamEvent[]> {
+    const m = this.#message!;
+    const now = nowSeconds();
+    const done = await completeMessageStep(
+      tx,
+      m,
+      {
+        content: textContent(text),
+        status: incomplete ? 'incomplete' : 'completed',
+        ...(incomplete ? { incompleteAt: now, incompleteDetails: { reason: 'max_tokens' } } : { completedAt: now }),
+      },
+      { status: 'completed', completedAt: now, usage: usage ?? zeroUsage, modelUsage: usage ?? undefined },
+    );
+    if (!done) throw new Error(`The answer's message ${m.messageId} or its step ${m.stepId} no longer exists`);
+    return [messageEvent(incomplete ? 'incomplete' : 'completed', done.message), stepEvent('completed', done.step)];
+  }
+}

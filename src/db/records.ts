@@ -1,0 +1,61 @@
+import type { AssistantTool } from 'openai/resources/beta/assistants';
+import type { Message, MessageContent } from 'openai/resources/beta/threads/messages';
+import type { Run } from 'openai/resources/beta/threads/runs/runs';
+import type { RunStep } from 'openai/resources/beta/threads/runs/steps';
+import type { AssistantResponseFormatOption, AssistantToolChoiceOption } from 'openai/resources/beta/threads/threads';
+import type { Message as MessageRow, Run as RunRow, RunStep as RunStepRow } from '../generated/prisma/client.js';
+
+/**
+ * The JSON columns, each with its one typed definition: the `openai` package's own wire types,
+ * since each column stores exactly what the wire shows (prisma/schema.prisma types them `Json`).
+ * Data access returns these records, so no reader casts a column itself.
+ */
+
+/** Token usage as steps and runs carry it. */
+export type Usage = { prompt_tokens: number; completion_tokens: number; total_tokens: number };
+export const zeroUsage: Usage = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 };
+
+export type StepDetails = RunStep['step_details'];
+export type StoredToolCall = Extract<StepDetails, { type: 'tool_calls' }>['tool_calls'][number];
+export type StoredFunctionCall = Extract<StoredToolCall, { type: 'function' }>;
+export type RequiredAction = NonNullable<Run['required_action']>;
+export type TruncationStrategy = NonNullable<Run['truncation_strategy']>;
+export type RunLastError = NonNullable<Run['last_error']>;
+export type StepLastError = NonNullable<RunStep['last_error']>;
+
+export type RunRecord = Omit<
+  RunRow,
+  'requiredAction' | 'lastError' | 'incompleteDetails' | 'usage' | 'tools' | 'truncationStrategy' | 'toolChoice' | 'responseFormat'
+> & {
+  requiredAction: RequiredAction | null;
+  lastError: RunLastError | null;
+  incompleteDetails: Run['incomplete_details'];
+  usage: Usage | null;
+  tools: AssistantTool[];
+  truncationStrategy: TruncationStrategy;
+  toolChoice: AssistantToolChoiceOption;
+  responseFormat: AssistantResponseFormatOption;
+};
+
+export type StepRecord = Omit<RunStepRow, 'stepDetails' | 'lastError' | 'usage' | 'modelUsage'> & {
+  stepDetails: StepDetails;
+  lastError: StepLastError | null;
+  usage: Usage | null;
+  /** What this step's model call cost, kept apart from `usage` (shown only once the step completes). */
+  modelUsage: Usage | null;
+};
+
+export type MessageRecord = Omit<MessageRow, 'content' | 'incompleteDetails' | 'attachments'> & {
+  content: MessageContent[];
+  incompleteDetails: Message['incomplete_details'];
+  attachments: NonNullable<Message['attachments']>;
+};
+
+/*
+ * A row as Prisma or a raw statement returns it, read as its record. The columns are written only
+ * through the typed records below and the services' validated inputs, so this is where the `Json`
+ * type is narrowed, once per table.
+ */
+export const asRun = (row: RunRow): RunRecord => row as unknown as RunRecord;
+export const asStep = (row: RunStepRow): StepRecord => row as unknown as StepRecord;
+export const asMessage = (row: MessageRow): MessageRecord => row as unknown as MessageRecord;

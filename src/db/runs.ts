@@ -1,0 +1,219 @@
+import type { Db } from './client.js';
+import { columnsOf, insertInto, setList, writes } from './raw.js';
+import { asMessage, asRun, asStep, zeroUsage, type MessageRecord, type RunRecord, type StepDetails, type StepRecord, type StoredToolCall, type Usage } from './records.js';
+import { notifying } from '../events/publish.js';
+import { Prisma, type Message as MessageRow, type Run as RunRow, type RunStep as RunStepRow } from '../generated/prisma/client.js';
+import { sourcesOf, type RunOutcome, type RunStatus } from '../run-status.js';
+import { nowSeconds } from '../time.js';
+import type { StreamEvent } from '../wire/stream-events.js';
+
+/**
+ * Runs and their steps: every statement on `runs` and `run_steps`. Those on a run's path to its
+ * first token and its end are raw (src/db/raw.ts says why); each takes the `Db` or the
+ * transaction it runs in.
+ */
+
+type Sql = Pick<Db, '$queryRaw' | '$executeRaw'> | Prisma.TransactionClient;
+type Fields<Row> = Partial<Record<keyof Row, unknown>>;
+
+const RUN_COLUMNS = columnsOf(Prisma.RunScalarFieldEnum);
+const STEP_COLUMNS = columnsOf(Prisma.RunStepScalarFieldEnum);
+const MESSAGE_COLUMNS = columnsOf(Prisma.MessageScalarFieldEnum);
+
+// ── Status writes, guarded by the lifecycle (src/run-status.ts) ─────────────────────────────
+
+/** The UPDATE that moves a run to `to` (with `fields`) if its status allows it, returning the new row. */
+export function transitionSql(runId: string, to: RunStatus, fields: Fields<RunRow> = {}): Prisma.Sql {
+  return Prisma.sql`
+    UPDATE runs SET ${setList({ ...fields, status: to })} WHERE id = ${runId} AND status = ANY(${sourcesOf(to)}::text[])
+    RETURNING ${RUN_COLUMNS}`;
+}
+
+/** Moves the run to `to` if its status allows it; returns the new row, or null if it did not move. */
+export async function transition(tx: Sql, runId: string, to: RunStatus, fields: Fields<RunRow> = {}): Promise<RunRecord | null> {
+  const [row] = await tx.$queryRaw<RunRow[]>(transitionSql(runId, to, fields));
+  return row ? asRun(row) : null;
+}
+
+export async function findRun(tx: Sql, runId: string): Promise<RunRecord | null> {
+  const [row] = await tx.$queryRaw<RunRow[]>`SELECT ${RUN_COLUMNS} FROM runs WHERE id = ${runId}`;
+  return row ? asRun(row) : null;
+}
+
+export async function statusOf(tx: Sql, runId: string): Promise<RunStatus | null> {
+  const [row] = await tx.$queryRaw<{ status: RunStatus }[]>`SELECT status FROM runs WHERE id = ${runId}`;
+  return row?.status ?? null;
+}
+
+/** The run's usage, as an SQL expression: the sum of what each of its model calls cost. */
+function usageOf(runId: string): Prisma.Sql {
+  const sum = (key: keyof Usage) => Prisma.raw(`'${key}', coalesce(sum((model_usage->>'${key}')::int), 0)`);
+  return Prisma.sql`(SELECT jsonb_build_object(${sum('prompt_tokens')}, ${sum('completion_tokens')}, ${sum('total_tokens')}) FROM run_steps WHERE run_id = ${runId})`;
+}
+
+/** in_progress → requires_action, listing the function calls of the tool step; null if the run moved on. */
+export async function requireAction(tx: Sql, runId: string, stepId: string): Promise<RunRecord | null> {
+  const step = await findStep(tx, stepId);
+  const calls = step && step.stepDetails.type === 'tool_calls' ? step.stepDetails.tool_calls : [];
+  return transition(tx, runId, 'requires_action', {
+    requiredAction: {
+      type: 'submit_tool_outputs',
+      submit_tool_outputs: {
+        tool_calls: calls.flatMap((c) => (c.type === 'function' ? [{ id: c.id, type: 'function', function: { name: c.function.name, arguments: c.function.arguments } }] : [])),
+      },
+    },
+    usage: usageOf(runId),
+  });
+}
+
+/** Steps know only two error codes. */
+function stepError(e: { code: string; message: string }) {
+  return { code: e.code === 'rate_limit_exceeded' ? 'rate_limit_exceeded' : 'server_error', message: e.message };
+}
+
+export interface ClosedRun {
+  run: RunRecord;
+  /** The run's messages and steps that were still open, now closed to match it. */
+  messages: MessageRecord[];
+  steps: StepRecord[];
+}
+
+/**
+ * Ends the run inside `tx`, closing its open steps and messages to match (openai-contract.md
+ * §4 e), in one statement: it runs after every run's last token. Null if the run had ended.
+ */
+export async function closeRun(tx: Sql, runId: string, outcome: RunOutcome): Promise<ClosedRun | null> {
+  const now = nowSeconds();
+  const reason = { failed: 'run_failed', cancelled: 'run_cancelled', expired: 'run_expired', incomplete: 'max_tokens', completed: null }[outcome.status];
+  const stepStatus = closedStepStatus(outcome);
+  const [closed] = await tx.$queryRaw<{ run: RunRow[]; messages: MessageRow[]; steps: RunStepRow[] }[]>(
+    writes({
+      run: transitionSql(runId, outcome.status, {
+        requiredAction: null,
+        usage: usageOf(runId),
+        ...(outcome.status === 'completed' && { completedAt: now, expiresAt: null }),
+        ...(outcome.status === 'failed' && { failedAt: now, lastError: outcome.error }),
+        ...(outcome.status === 'cancelled' && { cancelledAt: now }),
+        ...(outcome.status === 'incomplete' && { completedAt: now, incompleteDetails: { reason: outcome.reason } }),
+      }),
+      messages: Prisma.sql`
+        UPDATE messages SET ${setList({ status: 'incomplete', incompleteAt: now, incompleteDetails: { reason } })}
+        WHERE run_id = ${runId} AND status = 'in_progress' AND ${reason !== null} AND EXISTS (SELECT FROM run)
+        RETURNING ${MESSAGE_COLUMNS}`,
+      steps: Prisma.sql`
+        UPDATE run_steps SET ${setList({
+          status: stepStatus,
+          usage: Prisma.sql`coalesce(model_usage, ${JSON.stringify(zeroUsage)}::jsonb)`,
+          ...(stepStatus === 'failed' && { failedAt: now, lastError: outcome.status === 'failed' ? stepError(outcome.error) : undefined }),
+          ...(stepStatus === 'cancelled' && { cancelledAt: now }),
+          ...(stepStatus === 'expired' && { expiredAt: now }),
+          ...(stepStatus === 'completed' && { completedAt: now }),
+        })}
+        WHERE run_id = ${runId} AND status = 'in_progress' AND EXISTS (SELECT FROM run)
+        RETURNING ${STEP_COLUMNS}`,
+    }),
+  );
+  const run = closed!.run[0];
+  if (!run) return null;
+  return { run: asRun(run), messages: closed!.messages.map(asMessage), steps: closed!.steps.map(asStep) };
+}
+
+/** The status a run's open steps take when it ends. */
+export function closedStepStatus(outcome: RunOutcome): 'failed' | 'cancelled' | 'expired' | 'completed' {
+  return ({ failed: 'failed', cancelled: 'cancelled', expired: 'expired', incomplete: 'completed', completed: 'completed' } as const)[outcome.status];
+}
+
+// ── Steps ────────────────────────────────────────────────────────────────────────────────
+
+export async function findStep(tx: Sql, stepId: string): Promise<StepRecord | null> {
+  const [row] = await tx.$queryRaw<RunStepRow[]>`SELECT ${STEP_COLUMNS} FROM run_steps WHERE id = ${stepId}`;
+  return row ? asStep(row) : null;
+}
+
+/** A turn's steps (`<turn>:message`, `<turn>:tools`), in creation order. */
+export async function stepsOfTurn(tx: Sql, runId: string, keys: string[]): Promise<StepRecord[]> {
+  const rows = await tx.$queryRaw<RunStepRow[]>`SELECT ${STEP_COLUMNS} FROM run_steps WHERE run_id = ${runId} AND key = ANY(${keys}::text[]) ORDER BY id`;
+  return rows.map(asStep);
+}
+
+/**
+ * Opens a step (and the message it creates), publishing `events` at the same commit: one
+ * statement, so the first text of an answer costs one round trip.
+ */
+export async function insertStep(db: Sql, step: StepRecord, message: MessageRecord | undefined, events: StreamEvent[]): Promise<void> {
+  const inserts = [insertInto('run_steps', step), ...(message ? [insertInto('messages', message)] : [])];
+  const ctes = Prisma.join(inserts.map((insert, i) => Prisma.sql`${Prisma.raw(`w${i}`)} AS (${insert})`));
+  await db.$executeRaw`WITH ${ctes} ${notifying(step.runId, events)}`;
+}
+
+/** Completes a step and the message it created, in one statement; null if either is gone. */
+export async function completeMessageStep(
+  tx: Sql,
+  ids: { stepId: string; messageId: string },
+  message: Fields<MessageRow>,
+  step: Fields<RunStepRow>,
+): Promise<{ message: MessageRecord; step: StepRecord } | null> {
+  const [done] = await tx.$queryRaw<{ message: MessageRow[]; step: RunStepRow[] }[]>(
+    writes({
+      message: Prisma.sql`UPDATE messages SET ${setList(message)} WHERE id = ${ids.messageId} RETURNING ${MESSAGE_COLUMNS}`,
+      step: Prisma.sql`UPDATE run_steps SET ${setList(step)} WHERE id = ${ids.stepId} RETURNING ${STEP_COLUMNS}`,
+    }),
+  );
+  const [m] = done!.message;
+  const [s] = done!.step;
+  return m && s ? { message: asMessage(m), step: asStep(s) } : null;
+}
+
+export async function updateStep(tx: Sql, stepId: string, fields: Fields<RunStepRow>): Promise<StepRecord | null> {
+  const [row] = await tx.$queryRaw<RunStepRow[]>`UPDATE run_steps SET ${setList(fields)} WHERE id = ${stepId} RETURNING ${STEP_COLUMNS}`;
+  return row ? asStep(row) : null;
+}
+
+/** The tool calls of a `tool_calls` step, as they now stand. */
+export function setToolCalls(tx: Sql, stepId: string, calls: StoredToolCall[], fields: Fields<RunStepRow> = {}): Promise<StepRecord | null> {
+  const details: StepDetails = { type: 'tool_calls', tool_calls: calls };
+  return updateStep(tx, stepId, { ...fields, stepDetails: details });
+}
+
+/** Completes a tool step whose every call has its output: its usage is what its model call cost. */
+export function completeToolStep(tx: Sql, step: StepRecord, calls: StoredToolCall[]): Promise<StepRecord | null> {
+  return setToolCalls(tx, step.id, calls, { status: 'completed', completedAt: nowSeconds(), usage: step.modelUsage ?? zeroUsage });
+}
+
+/** Removes steps and the messages they created (an earlier attempt's leftovers). */
+export async function deleteSteps(tx: Sql, steps: StepRecord[]): Promise<void> {
+  const messageIds = steps.flatMap((s) => (s.stepDetails.type === 'message_creation' ? [s.stepDetails.message_creation.message_id] : []));
+  await tx.$executeRaw`DELETE FROM messages WHERE id = ANY(${messageIds}::text[])`;
+  await tx.$executeRaw`DELETE FROM run_steps WHERE id = ANY(${steps.map((s) => s.id)}::text[])`;
+}
+
+// ── Messages a run writes ────────────────────────────────────────────────────────────────
+
+export async function updateMessage(tx: Sql, messageId: string, fields: Fields<MessageRow>): Promise<MessageRecord | null> {
+  const [row] = await tx.$queryRaw<MessageRow[]>`UPDATE messages SET ${setList(fields)} WHERE id = ${messageId} RETURNING ${MESSAGE_COLUMNS}`;
+  return row ? asMessage(row) : null;
+}
+
+// ── The conversation a run's model call reads ────────────────────────────────────────────
+
+/** The rows a run's conversation is made of: its thread's messages and its own steps. */
+export interface Transcript {
+  messages: Pick<MessageRecord, 'id' | 'role' | 'content' | 'runId'>[];
+  steps: Pick<StepRecord, 'key' | 'stepDetails'>[];
+}
+
+/**
+ * Two reads side by side, by run id alone so they can run alongside reading the run itself.
+ * Nothing is added to a thread while a run is active, so its messages from other runs (or
+ * none) are what came before this run.
+ */
+export async function readTranscript(db: Sql, runId: string): Promise<Transcript> {
+  const [messages, steps] = await Promise.all([
+    db.$queryRaw<Transcript['messages']>`
+      SELECT id, role, content, run_id AS "runId" FROM messages
+      WHERE thread_id = (SELECT thread_id FROM runs WHERE id = ${runId}) ORDER BY id`,
+    db.$queryRaw<Transcript['steps']>`
+      SELECT key, step_details AS "stepDetails" FROM run_steps WHERE run_id = ${runId} ORDER BY id`,
+  ]);
+  return { messages, steps };
+}
