@@ -90,8 +90,11 @@ export async function startScriptedLlm(opts: { port?: number } = {}): Promise<Sc
     const log = received.get(model) ?? [];
     received.set(model, log);
     log.push(body);
-    // As the real API does, before any reply is used up.
-    if (wire === 'anthropic' && !req.headers['x-api-key']) return sendError(res, wire, 401, 'x-api-key header is required');
+    // As the real API does, before any reply is used up. The key comes as `x-api-key` or, as the
+    // official SDK sends it, a bearer token.
+    if (wire === 'anthropic' && !req.headers['x-api-key'] && !/^Bearer \S/.test(req.headers.authorization ?? '')) {
+      return sendError(res, wire, 401, 'an x-api-key or authorization header is required');
+    }
     if (wire === 'anthropic' && !req.headers['anthropic-version']) return sendError(res, wire, 400, 'anthropic-version header is required');
 
     const next = queues.get(model)?.shift();
