@@ -31,7 +31,7 @@ export interface ServerTool {
   readonly spec: ToolSpec;
   /** Longest one call may take (the activity's start-to-close timeout). */
   readonly timeoutMs: number;
-  /** The run step's record of a call before it ran (OpenAI's tool-call shape for this tool). */
+  /** The run step's record of a call (whole arguments) before it ran: OpenAI's tool-call shape for this tool. */
   pending(call: ModelCall): StoredToolCall;
   /** Runs the call; returns its record with the outputs filled in. */
   execute(call: StoredToolCall, ctx: ToolContext): Promise<StoredToolCall>;
@@ -76,7 +76,8 @@ export class ToolRegistry {
   /** The stream's first delta of a call, and of each later fragment of its arguments (server tools stream none yet). */
   openingDelta(index: number, call: ModelCall, tools: AssistantTool[]): ToolCallDelta {
     const server = this.#serverTool(call.name, tools);
-    if (server) return { index, ...server.pending(call) } as ToolCallDelta;
+    // Its record needs the whole arguments; the stream shows it once it has run.
+    if (server) return { index, id: call.id, type: server.type } as ToolCallDelta;
     return { index, id: call.id, type: 'function', function: { name: call.name, arguments: call.arguments, output: null } };
   }
 

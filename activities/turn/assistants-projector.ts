@@ -1,5 +1,5 @@
 import type { Db, Prisma } from '../../src/db/client.js';
-import { zeroUsage, type MessageRecord, type RunRecord, type StepRecord, type StoredToolCall, type Usage } from '../../src/db/records.js';
+import { zeroUsage, type MessageRecord, type RunRecord, type StepRecord, type Usage } from '../../src/db/records.js';
 import { closeRun, completeMessageStep, insertStep, setToolCalls, updateMessage } from '../../src/db/runs.js';
 import { publish } from '../../src/events/publish.js';
 import { newId } from '../../src/ids.js';
@@ -22,7 +22,7 @@ const textContent = (value: string): MessageRecord['content'] => [{ type: 'text'
  */
 export class AssistantsProjector implements TurnProjector {
   #message?: { stepId: string; messageId: string };
-  #tools?: { stepId: string; calls: StoredToolCall[] };
+  #toolStepId?: string;
 
   constructor(
     private readonly db: Db,
@@ -105,25 +105,22 @@ export class AssistantsProjector implements TurnProjector {
   }
 
   async openToolCall(index: number, call: ModelCall): Promise<void> {
-    this.#tools ??= { stepId: (await this.#openStep('tools')).id, calls: [] };
-    this.#tools.calls[index] = this.tools.pending(call, this.run.tools);
-    await publish(this.db, this.run.id, [toolCallDelta(this.#tools.stepId, this.tools.openingDelta(index, call, this.run.tools))]);
+    this.#toolStepId ??= (await this.#openStep('tools')).id;
+    await publish(this.db, this.run.id, [toolCallDelta(this.#toolStepId, this.tools.openingDelta(index, call, this.run.tools))]);
   }
 
   async appendToolArguments(index: number, call: ModelCall, fragment: string): Promise<void> {
-    const { stepId, calls } = this.#tools!;
-    calls[index] = this.tools.pending(call, this.run.tools);
     const delta = this.tools.argumentsDelta(index, call, fragment, this.run.tools);
-    if (delta) await publish(this.db, this.run.id, [toolCallDelta(stepId, delta)]);
+    if (delta) await publish(this.db, this.run.id, [toolCallDelta(this.#toolStepId!, delta)]);
   }
 
   async keepPartial(text: string): Promise<void> {
     if (this.#message && text) await updateMessage(this.db, this.#message.messageId, { content: textContent(text) });
   }
 
-  async endWithToolCalls(_calls: ModelCall[], usage: Usage): Promise<TurnResult> {
-    const { stepId, calls } = this.#tools!;
-    const stored = calls.filter(Boolean);
+  async endWithToolCalls(calls: ModelCall[], usage: Usage): Promise<TurnResult> {
+    const stepId = this.#toolStepId!;
+    const stored = calls.map((c) => this.tools.pending(c, this.run.tools));
     await setToolCalls(this.db, stepId, stored, { modelUsage: usage });
     const dispatch = this.tools.dispatch(stored, this.run.tools);
     return {
