@@ -6,7 +6,7 @@ import { createDb } from './db/client.js';
 import type { Endpoints } from './endpoints.js';
 import { RunEventSubscriber } from './events/subscriber.js';
 import { createApp } from './http/app.js';
-import type { HealthCheck } from './http/routes/health.js';
+import type { HealthCheck } from './http/health/routes.js';
 import type { Logger } from './log.js';
 import type { Deps } from './services/deps.js';
 import { ensureBucket, s3Client } from './storage.js';
