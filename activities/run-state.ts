@@ -18,7 +18,7 @@ export function runStateActivities(db: Db) {
   return {
     /** The run as the model activity starts a turn; the caller has waited for the API's commit (src/db/run-lock.ts). */
     loadRun(runId: string): Promise<RunRecord | null> {
-      return runs.findRun(db, runId);
+      return runs.runById(db, runId);
     },
 
     /**
@@ -55,8 +55,8 @@ export function runStateActivities(db: Db) {
      */
     async recordToolOutputs(runId: string, stepId: string, outputs: ToolOutput[]): Promise<Run> {
       return db.$transaction(async (tx) => {
-        const step = await runs.findStep(tx, stepId);
-        const current = async () => runToWire((await runs.findRun(tx, runId))!);
+        const step = await runs.stepById(tx, stepId);
+        const current = async () => runToWire((await runs.runById(tx, runId))!);
         // Written already by an earlier attempt; the run has not moved on since.
         if (!step || step.status !== 'in_progress' || step.stepDetails.type !== 'tool_calls') return current();
         const byId = new Map(outputs.map((o) => [o.tool_call_id, o.output]));
@@ -73,7 +73,7 @@ export function runStateActivities(db: Db) {
     /** Completes a tool step whose calls the server ran itself, none left for the client. */
     async completeToolStep(runId: string, stepId: string): Promise<void> {
       await db.$transaction(async (tx) => {
-        const step = await runs.findStep(tx, stepId);
+        const step = await runs.stepById(tx, stepId);
         if (!step || step.status !== 'in_progress' || step.stepDetails.type !== 'tool_calls') return;
         const completed = await runs.completeToolStep(tx, step, step.stepDetails.tool_calls);
         await publish(tx, runId, [stepEvent('completed', completed!)]);

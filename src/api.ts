@@ -3,21 +3,15 @@ import { NativeConnection } from '@temporalio/worker';
 import type { Server } from 'node:http';
 import type { Config } from './config.js';
 import { createDb } from './db/client.js';
+import type { Endpoints } from './endpoints.js';
 import { RunEventSubscriber } from './events/subscriber.js';
 import { createApp } from './http/app.js';
-import type { HealthCheck } from './http/routes/health.js';
+import type { HealthCheck } from './http/health/routes.js';
 import type { Logger } from './log.js';
 import type { Deps } from './services/deps.js';
 import { ensureBucket, s3Client } from './storage.js';
 import { ensureSearchAttributes } from './temporal.js';
 import { installRuntime, startWorker } from './worker.js';
-
-/** Where the three backing services are, once the stack (embedded or external) is up. */
-export interface Endpoints {
-  databaseUrl: string;
-  temporalAddress: string;
-  s3Endpoint: string;
-}
 
 export interface RunningApi {
   url: string;

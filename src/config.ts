@@ -1,7 +1,7 @@
 import 'dotenv/config';
 import path from 'node:path';
 import { z } from 'zod';
-import { StartupError } from './process.js';
+import { StartupError } from './startup-error.js';
 
 /**
  * Every setting, read from the environment (and `.env`) once at start.

@@ -1,9 +1,7 @@
-import type { Endpoints } from './api.js';
 import type { Config } from './config.js';
+import type { Endpoints } from './endpoints.js';
 import type { Logger } from './log.js';
-
-/** Errors whose message is the whole story (a missing setting, a port in use): no stack trace. */
-export class StartupError extends Error {}
+import { StartupError } from './startup-error.js';
 
 /**
  * Starts something, then stops it cleanly on SIGINT/SIGTERM. A failure to start prints one

@@ -1,6 +1,6 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Db } from '../../src/db/client.js';
-import { findRun, findStep, setToolCalls } from '../../src/db/runs.js';
+import { runById, setToolCalls, stepById } from '../../src/db/runs.js';
 import { publish } from '../../src/events/publish.js';
 import type { Logger } from '../../src/log.js';
 import { toolCallDelta } from '../../src/wire/stream-events.js';
@@ -14,7 +14,7 @@ import type { ToolRegistry } from './registry.js';
 export function serverToolActivity(db: Db, tools: ToolRegistry, log: Logger) {
   return async function serverToolCall(runId: string, stepId: string, callId: string): Promise<void> {
     const ctx = Context.current();
-    const [run, step] = await Promise.all([findRun(db, runId), findStep(db, stepId)]);
+    const [run, step] = await Promise.all([runById(db, runId), stepById(db, stepId)]);
     if (!run || !step || step.status !== 'in_progress' || step.stepDetails.type !== 'tool_calls') return;
     const index = step.stepDetails.tool_calls.findIndex((c) => c.id === callId);
     const pending = step.stepDetails.tool_calls[index];
@@ -27,7 +27,7 @@ export function serverToolActivity(db: Db, tools: ToolRegistry, log: Logger) {
       const done = await tool.execute(pending, { run, signal: ctx.cancellationSignal, heartbeat: () => ctx.heartbeat() });
       await db.$transaction(async (tx) => {
         // Calls of one turn run side by side: write this one into the step as it now stands.
-        const current = await findStep(tx, stepId);
+        const current = await stepById(tx, stepId);
         if (!current || current.stepDetails.type !== 'tool_calls') return;
         const calls = current.stepDetails.tool_calls.map((c) => (c.id === callId ? done : c));
         await setToolCalls(tx, stepId, calls);

@@ -1,6 +1,7 @@
 import type { Db, Prisma } from '../../src/db/client.js';
 import { zeroUsage, type MessageRecord, type RunRecord, type StepRecord, type Usage } from '../../src/db/records.js';
-import { closeRun, completeMessageStep, insertStep, setToolCalls, updateMessage } from '../../src/db/runs.js';
+import { updateMessage } from '../../src/db/messages.js';
+import { closeRun, completeMessageStep, insertStep, setToolCalls } from '../../src/db/runs.js';
 import { publish } from '../../src/events/publish.js';
 import { newId } from '../../src/ids.js';
 import type { RunOutcome } from '../../src/run-status.js';

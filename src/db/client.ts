@@ -3,6 +3,10 @@ import { PrismaClient } from '../generated/prisma/client.js';
 
 export type Db = PrismaClient;
 export type { Prisma } from '../generated/prisma/client.js';
+import type { Prisma } from '../generated/prisma/client.js';
+
+/** A transaction's client. The full client fits this type too, so data access takes a `Tx`. */
+export type Tx = Prisma.TransactionClient;
 
 /**
  * Prisma through the pg driver adapter: no native query engine to download. A transaction

@@ -51,6 +51,14 @@ export type MessageRecord = Omit<MessageRow, 'content' | 'incompleteDetails' | '
   attachments: NonNullable<Message['attachments']>;
 };
 
+/** A run as its end left it (src/db/runs.ts `closeRun`). */
+export interface ClosedRun {
+  run: RunRecord;
+  /** The run's messages and steps that were still open, now closed to match it. */
+  messages: MessageRecord[];
+  steps: StepRecord[];
+}
+
 /*
  * A row as Prisma or a raw statement returns it, read as its record. The columns are written only
  * through the typed records below and the services' validated inputs, so this is where the `Json`

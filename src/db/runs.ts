@@ -1,24 +1,76 @@
-import type { Db } from './client.js';
-import { columnsOf, insertInto, setList, writes } from './raw.js';
-import { asMessage, asRun, asStep, zeroUsage, type MessageRecord, type RunRecord, type StepDetails, type StepRecord, type StoredToolCall, type Usage } from './records.js';
+import type { Metadata } from 'openai/resources/shared';
+import { NotFoundError } from '../errors.js';
 import { notifying } from '../events/publish.js';
 import { Prisma, type Message as MessageRow, type Run as RunRow, type RunStep as RunStepRow } from '../generated/prisma/client.js';
-import { sourcesOf, type RunOutcome, type RunStatus } from '../run-status.js';
+import { ACTIVE_STATUSES, sourcesOf, type RunOutcome, type RunStatus } from '../run-status.js';
 import { nowSeconds } from '../time.js';
 import type { StreamEvent } from '../wire/stream-events.js';
+import type { Db, Tx } from './client.js';
+import { MESSAGE_COLUMNS } from './messages.js';
+import { page, type PageQuery } from './pagination.js';
+import { columnsOf, insertInto, setList, writes } from './raw.js';
+import { asMessage, asRun, asStep, zeroUsage, type ClosedRun, type MessageRecord, type RunRecord, type StepDetails, type StepRecord, type StoredToolCall, type Usage } from './records.js';
 
 /**
- * Runs and their steps: every statement on `runs` and `run_steps`. Those on a run's path to its
- * first token and its end are raw (src/db/raw.ts says why); each takes the `Db` or the
+ * The `runs` and `run_steps` tables (and the messages a run writes): every statement on them.
+ * API lookups by id throw NotFoundError when there is no such row. Statements on a run's path
+ * to its first token and its end are raw (src/db/raw.ts says why); each takes the `Db` or the
  * transaction it runs in.
  */
 
-type Sql = Pick<Db, '$queryRaw' | '$executeRaw'> | Prisma.TransactionClient;
+type Sql = Pick<Db, '$queryRaw' | '$executeRaw'> | Tx;
 type Fields<Row> = Partial<Record<keyof Row, unknown>>;
 
 const RUN_COLUMNS = columnsOf(Prisma.RunScalarFieldEnum);
 const STEP_COLUMNS = columnsOf(Prisma.RunStepScalarFieldEnum);
-const MESSAGE_COLUMNS = columnsOf(Prisma.MessageScalarFieldEnum);
+
+// ── What the API reads and writes ────────────────────────────────────────────────────────
+
+/** Inside the transaction that starts the run's workflow (src/services/runs.ts `startRun`). */
+export async function insertRun(tx: Tx, data: Prisma.RunUncheckedCreateInput): Promise<RunRecord> {
+  return asRun(await tx.run.create({ data }));
+}
+
+/** The run, if it belongs to the thread. */
+export async function findRun(db: Tx, threadId: string, runId: string): Promise<RunRecord> {
+  const run = await db.run.findFirst({ where: { id: runId, threadId } });
+  if (!run) throw new NotFoundError('run', runId);
+  return asRun(run);
+}
+
+export async function pageRuns(db: Tx, threadId: string, q: PageQuery) {
+  const { items, hasMore } = await page(q, (args) => db.run.findMany({ ...args, where: { ...args.where, threadId } }));
+  return { items: items.map(asRun), hasMore };
+}
+
+export async function setRunMetadata(db: Tx, runId: string, metadata: Metadata): Promise<RunRecord> {
+  return asRun(await db.run.update({ where: { id: runId }, data: { metadata } }));
+}
+
+// Active runs: one per thread at most, under the thread's lock (src/db/threads.ts `lockThread`).
+
+/** The thread's active run, if any (raw: it is on the path to a run's first token). */
+export async function activeRunOf(tx: Tx, threadId: string): Promise<{ id: string } | undefined> {
+  const rows = await tx.$queryRaw<{ id: string }[]>`
+    SELECT id FROM runs WHERE thread_id = ${threadId} AND status = ANY(${[...ACTIVE_STATUSES]}::text[]) LIMIT 1`;
+  return rows[0];
+}
+
+/** Every active run of the thread, outside its lock (deleting the thread stops them). */
+export function activeRunsOf(db: Tx, threadId: string): Promise<{ id: string }[]> {
+  return db.run.findMany({ where: { threadId, status: { in: [...ACTIVE_STATUSES] } }, select: { id: true } });
+}
+
+export async function findStep(db: Tx, threadId: string, runId: string, stepId: string): Promise<StepRecord> {
+  const step = await db.runStep.findFirst({ where: { id: stepId, runId, threadId } });
+  if (!step) throw new NotFoundError('run step', stepId);
+  return asStep(step);
+}
+
+export async function pageSteps(db: Tx, runId: string, q: PageQuery) {
+  const { items, hasMore } = await page(q, (args) => db.runStep.findMany({ ...args, where: { ...args.where, runId } }));
+  return { items: items.map(asStep), hasMore };
+}
 
 // ── Status writes, guarded by the lifecycle (src/run-status.ts) ─────────────────────────────
 
@@ -35,7 +87,8 @@ export async function transition(tx: Sql, runId: string, to: RunStatus, fields: 
   return row ? asRun(row) : null;
 }
 
-export async function findRun(tx: Sql, runId: string): Promise<RunRecord | null> {
+/** The run by id alone (raw: the model activity reads it before every turn); null if there is none. */
+export async function runById(tx: Sql, runId: string): Promise<RunRecord | null> {
   const [row] = await tx.$queryRaw<RunRow[]>`SELECT ${RUN_COLUMNS} FROM runs WHERE id = ${runId}`;
   return row ? asRun(row) : null;
 }
@@ -53,7 +106,7 @@ function usageOf(runId: string): Prisma.Sql {
 
 /** in_progress → requires_action, listing the function calls of the tool step; null if the run moved on. */
 export async function requireAction(tx: Sql, runId: string, stepId: string): Promise<RunRecord | null> {
-  const step = await findStep(tx, stepId);
+  const step = await stepById(tx, stepId);
   const calls = step && step.stepDetails.type === 'tool_calls' ? step.stepDetails.tool_calls : [];
   return transition(tx, runId, 'requires_action', {
     requiredAction: {
@@ -69,13 +122,6 @@ export async function requireAction(tx: Sql, runId: string, stepId: string): Pro
 /** Steps know only two error codes. */
 function stepError(e: { code: string; message: string }) {
   return { code: e.code === 'rate_limit_exceeded' ? 'rate_limit_exceeded' : 'server_error', message: e.message };
-}
-
-export interface ClosedRun {
-  run: RunRecord;
-  /** The run's messages and steps that were still open, now closed to match it. */
-  messages: MessageRecord[];
-  steps: StepRecord[];
 }
 
 /**
@@ -125,7 +171,7 @@ export function closedStepStatus(outcome: RunOutcome): 'failed' | 'cancelled' | 
 
 // ── Steps ────────────────────────────────────────────────────────────────────────────────
 
-export async function findStep(tx: Sql, stepId: string): Promise<StepRecord | null> {
+export async function stepById(tx: Sql, stepId: string): Promise<StepRecord | null> {
   const [row] = await tx.$queryRaw<RunStepRow[]>`SELECT ${STEP_COLUMNS} FROM run_steps WHERE id = ${stepId}`;
   return row ? asStep(row) : null;
 }
@@ -185,13 +231,6 @@ export async function deleteSteps(tx: Sql, steps: StepRecord[]): Promise<void> {
   const messageIds = steps.flatMap((s) => (s.stepDetails.type === 'message_creation' ? [s.stepDetails.message_creation.message_id] : []));
   await tx.$executeRaw`DELETE FROM messages WHERE id = ANY(${messageIds}::text[])`;
   await tx.$executeRaw`DELETE FROM run_steps WHERE id = ANY(${steps.map((s) => s.id)}::text[])`;
-}
-
-// ── Messages a run writes ────────────────────────────────────────────────────────────────
-
-export async function updateMessage(tx: Sql, messageId: string, fields: Fields<MessageRow>): Promise<MessageRecord | null> {
-  const [row] = await tx.$queryRaw<MessageRow[]>`UPDATE messages SET ${setList(fields)} WHERE id = ${messageId} RETURNING ${MESSAGE_COLUMNS}`;
-  return row ? asMessage(row) : null;
 }
 
 // ── The conversation a run's model call reads ────────────────────────────────────────────

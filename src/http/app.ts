@@ -3,18 +3,21 @@ import Router from '@koa/router';
 import Koa from 'koa';
 import { randomBytes } from 'node:crypto';
 import type { Deps } from '../services/deps.js';
-import { ApiError, invalidUrl, methodNotAllowed, unauthorized } from './errors.js';
-import { assistantRoutes } from './routes/assistants.js';
-import { healthRoutes, type HealthCheck } from './routes/health.js';
-import { messageRoutes } from './routes/messages.js';
-import { runRoutes } from './routes/runs.js';
-import { threadRoutes } from './routes/threads.js';
+import { ApiError, fromDomainError, invalidUrl, methodNotAllowed, unauthorized } from './errors.js';
+import { assistantRoutes } from './assistants/routes.js';
+import { healthRoutes, type HealthCheck } from './health/routes.js';
+import { messageRoutes } from './messages/routes.js';
+import { runRoutes } from './runs/routes.js';
+import { threadRoutes } from './threads/routes.js';
 
 export function createApp(deps: Deps, health: HealthCheck): Koa {
   const app = new Koa();
   const router = new Router();
   // Runs first: `POST /threads/runs` must not be taken for `POST /threads/:thread_id`.
-  for (const group of [runRoutes, assistantRoutes, threadRoutes, messageRoutes]) group(router, deps);
+  runRoutes(router, deps);
+  assistantRoutes(router, deps);
+  threadRoutes(router, deps);
+  messageRoutes(router, deps);
   const open = new Router();
   healthRoutes(open, health);
 
@@ -64,7 +67,7 @@ function errors(): Koa.Middleware {
     try {
       await next();
     } catch (err) {
-      const apiError = err instanceof ApiError ? err : asClientError(err, ctx);
+      const apiError = err instanceof ApiError ? err : (fromDomainError(err) ?? asClientError(err, ctx));
       ctx.status = apiError.status;
       ctx.body = apiError.toJSON();
       if (apiError.status >= 500) ctx.state.log.error({ err }, 'request failed');

@@ -1,3 +1,5 @@
+import { ConflictError, InvalidInputError, NotFoundError } from '../errors.js';
+
 /** OpenAI-shaped errors: `{error:{message,type,param,code}}` with the status OpenAI would use. */
 export type ErrorType = 'invalid_request_error' | 'server_error';
 
@@ -20,9 +22,16 @@ export class ApiError extends Error {
 export const badRequest = (message: string, param: string | null = null, code: string | null = null) =>
   new ApiError(400, message, 'invalid_request_error', param, code);
 
-/** `No assistant found with id 'asst_x'.` — the wording OpenAI clients log. */
-export const notFound = (what: string, id: string) =>
-  new ApiError(404, `No ${what} found with id '${id}'.`, 'invalid_request_error', null, null);
+/**
+ * The one place a domain error (src/errors.ts) becomes OpenAI's answer. A conflict with the
+ * resource's state is a 400, as OpenAI answers it (the SDKs would retry a 409).
+ */
+export function fromDomainError(err: unknown): ApiError | undefined {
+  if (err instanceof NotFoundError) return new ApiError(404, err.message);
+  if (err instanceof InvalidInputError) return badRequest(err.message, err.param, err.code);
+  if (err instanceof ConflictError) return badRequest(err.message);
+  return undefined;
+}
 
 export const invalidUrl = (method: string, path: string) =>
   new ApiError(404, `Invalid URL (${method} ${path})`, 'invalid_request_error', null, null);

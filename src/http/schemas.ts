@@ -1,7 +1,25 @@
 import { z } from 'zod';
-import { Metadata } from './validation.js';
 
 /** Request pieces shared by several endpoints (openai-contract.md §6 limits). */
+
+/** metadata: ≤ 16 pairs, keys ≤ 64 chars, string values ≤ 512 chars; null clears it. */
+export const Metadata = z
+  .record(z.string().max(64), z.string().max(512))
+  .superRefine((m, ctx) => {
+    const n = Object.keys(m).length;
+    if (n > 16) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `Invalid 'metadata': too many properties. Expected an object with at most 16 properties, but got an object with ${n} properties instead.`,
+        params: { code: 'object_above_max_properties' },
+      });
+    }
+  });
+
+/** An id with the right prefix, worded like OpenAI's `Invalid 'thread_id': 'abc'. Expected an ID that begins with 'thread'.` */
+export function prefixedId(prefix: string) {
+  return z.string().refine((v) => v.startsWith(prefix), { params: { prefix: prefix.replace(/[_-]$/, '') } });
+}
 
 const FunctionTool = z.strictObject({
   type: z.literal('function'),
@@ -29,11 +47,6 @@ const FileSearchTool = z.strictObject({
 const CodeInterpreterTool = z.strictObject({ type: z.literal('code_interpreter') });
 
 export const Tool = z.discriminatedUnion('type', [FunctionTool, FileSearchTool, CodeInterpreterTool]);
-export type Tool = z.output<typeof Tool>;
-
-/** Function tools are echoed with `strict` filled in, as OpenAI does. */
-export const normalizeTools = (tools: Tool[]) =>
-  tools.map((t) => (t.type === 'function' ? { ...t, function: { ...t.function, strict: t.function.strict ?? false } } : t));
 
 export const ToolResources = z.strictObject({
   code_interpreter: z.strictObject({ file_ids: z.array(z.string()).max(20).optional() }).optional(),
@@ -82,6 +95,3 @@ export const MessageInput = z.strictObject({
   attachments: z.array(Attachment).nullish(),
   metadata: Metadata.nullish(),
 });
-export type MessageInput = z.output<typeof MessageInput>;
-
-export { Metadata };

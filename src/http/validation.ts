@@ -122,22 +122,3 @@ function toApiError(issue: z.core.$ZodIssue, input: unknown): ApiError {
       return badRequest(issue.message.startsWith('Invalid') ? issue.message : `Invalid '${param}': ${issue.message}`, param, 'invalid_value');
   }
 }
-
-/** metadata: ≤ 16 pairs, keys ≤ 64 chars, string values ≤ 512 chars; null clears it. */
-export const Metadata = z
-  .record(z.string().max(64), z.string().max(512))
-  .superRefine((m, ctx) => {
-    const n = Object.keys(m).length;
-    if (n > 16) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `Invalid 'metadata': too many properties. Expected an object with at most 16 properties, but got an object with ${n} properties instead.`,
-        params: { code: 'object_above_max_properties' },
-      });
-    }
-  });
-
-/** An id with the right prefix, worded like OpenAI's `Invalid 'thread_id': 'abc'. Expected an ID that begins with 'thread'.` */
-export function prefixedId(prefix: string) {
-  return z.string().refine((v) => v.startsWith(prefix), { params: { prefix: prefix.replace(/[_-]$/, '') } });
-}

@@ -1,4 +1,4 @@
-import { StartupError } from '../process.js';
+import { StartupError } from '../startup-error.js';
 
 /**
  * The local stack could not start. The message is one line that names the fix (a port to

@@ -3,8 +3,7 @@ import type { MessageDeltaEvent } from 'openai/resources/beta/threads/messages';
 import type { RunStatus } from 'openai/resources/beta/threads/runs/runs';
 import type { RunStepDeltaEvent, ToolCallDelta } from 'openai/resources/beta/threads/runs/steps';
 import type { ErrorObject } from 'openai/resources/shared';
-import type { MessageRecord, RunRecord, StepRecord } from '../db/records.js';
-import type { ClosedRun } from '../db/runs.js';
+import type { ClosedRun, MessageRecord, RunRecord, StepRecord } from '../db/records.js';
 import type { Thread as ThreadRow } from '../generated/prisma/client.js';
 import { messageToWire } from './message.js';
 import { runToWire } from './run.js';
@@ -61,11 +60,6 @@ export function toolCallDelta(stepId: string, delta: ToolCallDelta): StreamEvent
 }
 
 export const errorEvent = (message: string): StreamEvent => ({ event: 'error', data: { error: { message, type: 'server_error', param: null, code: 'server_error' } } });
-
-/** The stream's last frame. */
-export const DONE_FRAME = 'event: done\ndata: [DONE]\n\n';
-
-export const frameOf = (e: StreamEvent): string => `event: ${e.event}\ndata: ${JSON.stringify(e.data)}\n\n`;
 
 /** After these a stream ends with `done`: the run is over, or waits for tool outputs. */
 const LAST_EVENTS: ReadonlySet<StreamEventName> = new Set(

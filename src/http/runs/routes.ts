@@ -1,36 +1,15 @@
 import type Router from '@koa/router';
-import { z } from 'zod';
 import type { Deps } from '../../services/deps.js';
-import {
-  cancelRun,
-  createRun,
-  createThreadAndRun,
-  getRun,
-  getStep,
-  listRuns,
-  listSteps,
-  RunCreate,
-  RunUpdate,
-  submitToolOutputs,
-  ThreadAndRunCreate,
-  ToolOutputsSubmit,
-  updateRun,
-} from '../../services/runs.js';
+import { cancelRun, createRun, createThreadAndRun, getRun, getStep, listRuns, listSteps, submitToolOutputs, updateRun } from '../../services/runs.js';
 import { runToWire } from '../../wire/run.js';
 import { stepToWire } from '../../wire/step.js';
 import { body } from '../body.js';
 import { envelope, ListQuery } from '../pagination.js';
 import { parse } from '../validation.js';
-import { streamRun } from '../sse.js';
+import { Include, RunCreate, RunUpdate, StepListQuery, ThreadAndRunCreate, ToolOutputsSubmit } from './schemas.js';
+import { streamRun } from './stream.js';
 
-/** The only `include[]` value: file_search result content, which appears when there is any. */
-const Include = z.object({
-  'include[]': z
-    .union([z.literal('step_details.tool_calls[*].file_search.results[*].content'), z.array(z.literal('step_details.tool_calls[*].file_search.results[*].content'))])
-    .optional(),
-});
-const StepListQuery = ListQuery.extend(Include.shape);
-
+/** Runs, their steps, cancel and submit_tool_outputs; `stream: true` answers with SSE. */
 export function runRoutes(router: Router, deps: Deps): void {
   router
     .post('/threads/runs', async (ctx) => {

@@ -1,9 +1,10 @@
 import type Router from '@koa/router';
 import type { Deps } from '../../services/deps.js';
-import { createThread, deleteThread, getThread, ThreadCreate, ThreadUpdate, updateThread } from '../../services/threads.js';
+import { createThread, deleteThread, getThread, updateThread } from '../../services/threads.js';
 import { threadDeleted, threadToWire } from '../../wire/thread.js';
 import { body } from '../body.js';
 import { parse } from '../validation.js';
+import { ThreadCreate, ThreadUpdate } from './schemas.js';
 
 export function threadRoutes(router: Router, deps: Deps): void {
   router

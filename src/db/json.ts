@@ -1,6 +1,6 @@
 import { Prisma } from '../generated/prisma/client.js';
 
-/** Validated request JSON as Prisma's Json input type (zod's output types lack its index signature). */
+/** Request JSON as Prisma's Json input type (the request param types are interfaces, which lack its index signature). */
 export const toJson = (v: unknown): Prisma.InputJsonValue => v as Prisma.InputJsonValue;
 
 /** Prisma spells SQL NULL for a Json column as `DbNull`; undefined leaves the column alone. */

@@ -1,13 +1,12 @@
 import type Router from '@koa/router';
 import type { Deps } from '../../services/deps.js';
-import { createMessage, deleteMessage, getMessage, listMessages, MessageUpdate, updateMessage } from '../../services/messages.js';
+import { createMessage, deleteMessage, getMessage, listMessages, updateMessage } from '../../services/messages.js';
 import { messageDeleted, messageToWire } from '../../wire/message.js';
 import { body } from '../body.js';
-import { envelope, ListQuery } from '../pagination.js';
+import { envelope } from '../pagination.js';
 import { MessageInput } from '../schemas.js';
 import { parse } from '../validation.js';
-
-const MessageListQuery = ListQuery.extend({ run_id: ListQuery.shape.after });
+import { MessageListQuery, MessageUpdate } from './schemas.js';
 
 export function messageRoutes(router: Router, deps: Deps): void {
   router

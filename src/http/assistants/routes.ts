@@ -1,10 +1,11 @@
 import type Router from '@koa/router';
-import { AssistantCreate, AssistantUpdate, createAssistant, deleteAssistant, getAssistant, listAssistants, updateAssistant } from '../../services/assistants.js';
+import { createAssistant, deleteAssistant, getAssistant, listAssistants, updateAssistant } from '../../services/assistants.js';
 import type { Deps } from '../../services/deps.js';
 import { assistantDeleted, assistantToWire } from '../../wire/assistant.js';
 import { body } from '../body.js';
 import { envelope, ListQuery } from '../pagination.js';
 import { parse } from '../validation.js';
+import { AssistantCreate, AssistantUpdate } from './schemas.js';
 
 export function assistantRoutes(router: Router, deps: Deps): void {
   router

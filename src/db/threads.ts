@@ -1,0 +1,53 @@
+import type { ThreadCreateParams } from 'openai/resources/beta/threads/threads';
+import { NotFoundError } from '../errors.js';
+import type { Prisma, Thread } from '../generated/prisma/client.js';
+import { newId } from '../ids.js';
+import { nowSeconds } from '../time.js';
+import type { Tx } from './client.js';
+import { jsonOrDbNull } from './json.js';
+import { insertMessages, messageRow } from './messages.js';
+
+/** The `threads` table. Lookups by id throw NotFoundError when there is no such row. */
+
+/**
+ * Serialises everything that adds to a thread (messages, runs) on the thread's row lock, so
+ * the one-active-run rule holds under concurrent requests.
+ */
+export async function lockThread(tx: Tx, threadId: string): Promise<void> {
+  const rows = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM threads WHERE id = ${threadId} FOR UPDATE`;
+  if (rows.length === 0) throw new NotFoundError('thread', threadId);
+}
+
+/** NotFoundError unless the thread exists. */
+export async function requireThread(db: Tx, threadId: string): Promise<void> {
+  if (!(await db.thread.findUnique({ where: { id: threadId }, select: { id: true } }))) throw new NotFoundError('thread', threadId);
+}
+
+/** A new thread's row and its initial messages' rows, in the order given. */
+export function newThreadRows(input: ThreadCreateParams) {
+  const createdAt = nowSeconds();
+  const thread = { id: newId('thread'), createdAt, toolResources: jsonOrDbNull(input.tool_resources), metadata: input.metadata ?? {} };
+  return { thread, messages: (input.messages ?? []).map((m) => messageRow(thread.id, m, createdAt)) };
+}
+
+export async function insertThread(tx: Tx, rows: ReturnType<typeof newThreadRows>): Promise<Thread> {
+  const thread = await tx.thread.create({ data: rows.thread });
+  await insertMessages(tx, rows.messages);
+  return thread;
+}
+
+export async function findThread(db: Tx, id: string): Promise<Thread> {
+  const row = await db.thread.findUnique({ where: { id } });
+  if (!row) throw new NotFoundError('thread', id);
+  return row;
+}
+
+export function updateThread(db: Tx, id: string, data: Prisma.ThreadUpdateInput): Promise<Thread> {
+  return db.thread.update({ where: { id }, data });
+}
+
+/** Messages, runs and steps go with it (foreign keys cascade). */
+export async function deleteThread(db: Tx, id: string): Promise<void> {
+  const { count } = await db.thread.deleteMany({ where: { id } });
+  if (count === 0) throw new NotFoundError('thread', id);
+}

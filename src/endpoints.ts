@@ -1,0 +1,6 @@
+/** Where the three backing services are, once the stack (embedded or external) is up. */
+export interface Endpoints {
+  databaseUrl: string;
+  temporalAddress: string;
+  s3Endpoint: string;
+}

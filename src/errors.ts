@@ -1,0 +1,28 @@
+/**
+ * What services and data access throw when a request cannot be served: transport-free, so
+ * they know nothing of HTTP. src/http/errors.ts maps each to OpenAI's error JSON and status.
+ */
+
+/** `No assistant found with id 'asst_x'.` — the wording OpenAI clients log. */
+export class NotFoundError extends Error {
+  constructor(
+    readonly resource: string,
+    readonly id: string,
+  ) {
+    super(`No ${resource} found with id '${id}'.`);
+  }
+}
+
+/** A request that is malformed or refers to something it may not; `param` names the field. */
+export class InvalidInputError extends Error {
+  constructor(
+    message: string,
+    readonly param: string | null = null,
+    readonly code: string | null = null,
+  ) {
+    super(message);
+  }
+}
+
+/** A request the resource's current state refuses (an active run, a run's status). */
+export class ConflictError extends Error {}
