@@ -23,6 +23,9 @@ function config(over: Partial<LlmConfig> = {}): LlmConfig {
     anthropicApiKey: 'test-key',
     anthropicUrl: new URL(llm.url).origin,
     requestTimeoutMs: 5_000,
+    modelMaxTokens: 2048,
+    callTimeoutMs: 60_000,
+    maxRepeatChars: 4000,
     ...over,
   };
 }
