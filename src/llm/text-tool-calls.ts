@@ -7,7 +7,8 @@
  * arguments that match its schema, and leaves anything else as the text it was.
  *
  * While streaming, text that may be the start of a call is held back until it is decided, so call
- * JSON never reaches the client as message text; anything else streams at once.
+ * JSON never reaches the client as message text; anything else streams at once. Text after a
+ * recovered call is dropped: a turn's text precedes its calls, as the activities expect.
  */
 import { log } from '../log.js';
 import { balancedEnd, firstJsonValue, isObject } from './lenient-json.js';
@@ -111,11 +112,11 @@ function through(text: string, from: number, closer: string): number {
   return closer.startsWith(trimmed) ? -1 : from;
 }
 
-/** The earliest full opener in `text`, else where a partial one at its very end begins; -1 for neither. */
-function openerAt(text: string): { index: number; partial: boolean } | undefined {
-  const full = OPENERS.map((o) => text.indexOf(o)).filter((i) => i !== -1);
+/** The earliest full opener in `text` from `from` on, else where a partial one at its very end begins. */
+function openerAt(text: string, from: number): { index: number; partial: boolean } | undefined {
+  const full = OPENERS.map((o) => text.indexOf(o, from)).filter((i) => i !== -1);
   if (full.length) return { index: Math.min(...full), partial: false };
-  for (let index = Math.max(0, text.length - 16); index < text.length; index++) {
+  for (let index = Math.max(from, text.length - 16); index < text.length; index++) {
     const tail = text.slice(index);
     if (OPENERS.some((o) => o.startsWith(tail))) return { index, partial: true };
   }
@@ -130,6 +131,8 @@ function openerAt(text: string): { index: number; partial: boolean } | undefined
 class TextCallReader {
   #mode: 'lead' | 'text' | 'off' = 'lead';
   #held = '';
+  /** In `text` mode, where to look for an opener: past the one of a segment that turned out not to be a call. */
+  #scanFrom = 0;
   #calls = 0;
 
   constructor(
@@ -161,7 +164,8 @@ class TextCallReader {
     for (;;) {
       if (this.#mode === 'off' || (this.#mode === 'text' && final)) return yield* this.#release(this.#held.length);
       if (this.#mode === 'text') {
-        const opener = openerAt(this.#held);
+        const opener = openerAt(this.#held, this.#scanFrom);
+        this.#scanFrom = 0;
         if (!opener) return yield* this.#release(this.#held.length);
         yield* this.#release(opener.index);
         if (opener.partial) return;
@@ -170,12 +174,10 @@ class TextCallReader {
       }
       const prefix = classifyPrefix(this.#held);
       if (prefix === 'text') {
-        yield* this.#reject();
+        this.#reject();
         continue;
       }
       if (final) {
-        // Whitespace after a call is not an answer of its own.
-        if (this.#calls && !this.#held.trim()) return;
         if (!this.#held.trim()) return yield* this.#release(this.#held.length);
         return yield* this.#decide(this.#held.length, prefix === 'call');
       }
@@ -203,16 +205,22 @@ class TextCallReader {
   }
 
   /** Not a call: its opener (or first character) is text, and what follows is scanned as text. */
-  *#reject(): Generator<ChatEvent> {
+  #reject(): void {
     const lead = this.#held.length - this.#held.trimStart().length;
     const opener = OPENERS.find((o) => this.#held.startsWith(o, lead));
     this.#mode = 'text';
-    yield* this.#release(lead + (opener?.length ?? 1));
+    this.#scanFrom = lead + (opener?.length ?? 1);
   }
 
   *#release(end: number): Generator<ChatEvent> {
     const text = this.#held.slice(0, end);
     this.#held = this.#held.slice(end);
-    if (text) yield { type: 'text', delta: text };
+    if (!text) return;
+    // A turn's text comes before its tool calls (as native servers send it): chatter after a call is dropped.
+    if (this.#calls && this.#mode !== 'off') {
+      if (text.trim()) log.debug({ model: this.req.model, text }, 'text after a tool call written as text is dropped');
+      return;
+    }
+    yield { type: 'text', delta: text };
   }
 }
