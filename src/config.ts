@@ -47,10 +47,13 @@ const EnvSchema = z.object({
   MODEL_TOOL_MODE: z.enum(['auto', 'native', 'prompted']).default('auto'),
   MODEL_TOOL_MODES: z.string().default(''),
   MODEL_STRUCTURED_OUTPUTS: bool.default(true),
+  MODEL_MAX_TOKENS: z.coerce.number().int().positive().default(2048),
   ANTHROPIC_API_KEY: optionalString,
   ANTHROPIC_URL: z.string().default('https://api.anthropic.com'),
   LLM_TIMEOUT_MS: z.coerce.number().int().positive().default(120_000),
   LLM_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(5),
+  LLM_CALL_TIMEOUT_MS: z.coerce.number().int().positive().default(600_000),
+  LLM_MAX_REPEAT_CHARS: z.coerce.number().int().min(0).default(4000),
 
   RUN_EXPIRY_SECONDS: z.coerce.number().int().positive().default(600),
 
@@ -84,6 +87,9 @@ export interface Config {
     anthropicApiKey?: string;
     anthropicUrl: string;
     requestTimeoutMs: number;
+    modelMaxTokens: number;
+    callTimeoutMs: number;
+    maxRepeatChars: number;
     maxAttempts: number;
   };
   runExpirySeconds: number;
@@ -154,6 +160,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       anthropicApiKey: e.ANTHROPIC_API_KEY,
       anthropicUrl: e.ANTHROPIC_URL,
       requestTimeoutMs: e.LLM_TIMEOUT_MS,
+      modelMaxTokens: e.MODEL_MAX_TOKENS,
+      callTimeoutMs: e.LLM_CALL_TIMEOUT_MS,
+      maxRepeatChars: e.LLM_MAX_REPEAT_CHARS,
       maxAttempts: e.LLM_MAX_ATTEMPTS,
     },
     runExpirySeconds: e.RUN_EXPIRY_SECONDS,

@@ -23,6 +23,9 @@ function config(over: Partial<LlmConfig> = {}): LlmConfig {
     anthropicApiKey: 'test-key',
     anthropicUrl: new URL(llm.url).origin,
     requestTimeoutMs: 5_000,
+    modelMaxTokens: 2048,
+    callTimeoutMs: 60_000,
+    maxRepeatChars: 4000,
     ...over,
   };
 }
@@ -216,10 +219,12 @@ describe('OpenAI-compatible errors', () => {
     expect(err).toMatchObject({ code: 'server_error', retryable: true });
   });
 
-  it('an unreachable server is a retryable server_error', async () => {
+  it('an unreachable server is a retryable server_error naming the URL and MODEL_URL', async () => {
     const closed = await startScriptedLlm();
     await closed.close();
-    expect(await errorFor({ text: 'unused' }, { modelUrl: closed.url })).toMatchObject({ code: 'server_error', retryable: true });
+    const err = await errorFor({ text: 'unused' }, { modelUrl: closed.url });
+    expect(err).toMatchObject({ code: 'server_error', retryable: true });
+    expect((err as Error).message).toBe(`model server at ${closed.url} is not reachable (ECONNREFUSED); check MODEL_URL`);
   });
 
   it('no scripted reply is a clear 500', async () => {
@@ -258,6 +263,49 @@ describe('OpenAI-compatible errors', () => {
       }
     })());
     expect(err).toBe(reason);
+  });
+});
+
+describe('bounds on a model call', () => {
+  it('sends MODEL_MAX_TOKENS as max_tokens when the run sets no cap', async () => {
+    const model = uid('maxtokens');
+    llm.script(model, [{ text: 'short' }, { text: 'short' }]);
+    await run(modelFor(model, config({ modelMaxTokens: 512 })), request(model));
+    await run(modelFor(model, config({ modelMaxTokens: 512 })), request(model, { maxTokens: 64 }));
+    expect(llm.requests(model).map((b) => b.max_tokens)).toEqual([512, 64]);
+  });
+
+  it('stops a call that outlives LLM_CALL_TIMEOUT_MS though the server keeps talking', async () => {
+    const model = uid('deadline');
+    llm.script(model, [{ text: 'word '.repeat(200), chunkSize: 5, delayMs: 20 }]);
+    const started = Date.now();
+    const err = await failure(run(modelFor(model, config({ callTimeoutMs: 300 })), request(model)));
+    expect(err).toBeInstanceOf(LlmError);
+    expect(err).toMatchObject({ code: 'server_error', retryable: false });
+    expect((err as Error).message).toBe('model call stopped after LLM_CALL_TIMEOUT_MS (300 ms); raise LLM_CALL_TIMEOUT_MS to allow longer calls');
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
+  it('ends a degenerate stream that repeats one chunk, and leaves varied long text alone', async () => {
+    const model = uid('loop');
+    llm.script(model, [{ repeat: 'The weather in San Francisco is sunny. ' }]);
+    const err = await failure(run(modelFor(model, config({ maxRepeatChars: 2000 })), request(model)));
+    expect(err).toMatchObject({ code: 'server_error', retryable: false });
+    expect((err as Error).message).toMatch(
+      /^model output stopped: it ended in the same 39-character chunk "The weather in San Francisco is sunny. " repeated at least \d+ times in a row; LLM_MAX_REPEAT_CHARS \(2000\)/,
+    );
+
+    const varied = uid('varied');
+    const text = Array.from({ length: 400 }, (_, i) => `Day ${i + 1}: sunny. `).join('');
+    llm.script(varied, [{ text, chunkSize: 16 }]);
+    expect((await run(modelFor(varied, config({ maxRepeatChars: 2000 })), request(varied))).text).toBe(text);
+  });
+
+  it('a guard set to 0 is off', async () => {
+    const model = uid('noguard');
+    const text = 'ha'.repeat(3000);
+    llm.script(model, [{ text, chunkSize: 8 }]);
+    expect((await run(modelFor(model, config({ maxRepeatChars: 0 })), request(model))).text).toBe(text);
   });
 });
 
@@ -348,6 +396,27 @@ describe('prompted tools', () => {
     const out = await run(modelFor(model, config({ toolMode: 'prompted' })), request(model));
     expect(out.events.filter((e) => e.type === 'text').length).toBe(6);
     expect(llm.requests(model)[0].messages[0].content).toBe('You are a weather bot.');
+  });
+
+  it('with tools on offer streams the text field as it is generated', async () => {
+    const model = uid('prompted-stream');
+    const answer = 'It is 68 \u00b0F and "sunny" in San Francisco.\nEnjoy!';
+    llm.script(model, [{ json: { type: 'text', text: answer }, chunkSize: 3 }]);
+    const out = await run(modelFor(model, config({ toolMode: 'prompted', structuredOutputs: true })), request(model, { tools: [weather] }));
+    expect(out.text).toBe(answer);
+    const deltas = out.events.filter((e) => e.type === 'text');
+    expect(deltas.length).toBeGreaterThan(10);
+    // No JSON syntax reaches the client, only the answer's characters, in order.
+    for (const d of deltas) expect(answer).toContain((d as { delta: string }).delta);
+    expect(out.finish.reason).toBe('stop');
+  });
+
+  it('a reply that breaks off after its text began streaming is the answer, not retried', async () => {
+    const model = uid('prompted-broken-stream');
+    llm.script(model, [{ text: '{"type": "text", "text": "It is sunny in San Fran', chunkSize: 4 }]);
+    const out = await run(modelFor(model, config({ toolMode: 'prompted' })), request(model, { tools: [weather] }));
+    expect(out.text).toBe('It is sunny in San Fran');
+    expect(llm.requests(model)).toHaveLength(1);
   });
 
   it('retries once with the parse error appended, and sums the usage', async () => {

@@ -1,8 +1,10 @@
 /** Picks the adapter for a model name: Anthropic for `claude-*`, else the OpenAI-compatible server in the chosen tool mode. */
 import { log } from '../log.js';
 import { AnthropicModel } from './anthropic.js';
+import { BoundedModel } from './bounds.js';
 import { OpenAICompatibleModel } from './openai-compatible.js';
 import { PromptedToolsModel } from './prompted-tools.js';
+import { TextToolCallsModel } from './text-tool-calls.js';
 import { LlmError, type ChatEvent, type ChatModel, type ChatRequest } from './types.js';
 
 export * from './types.js';
@@ -23,6 +25,12 @@ export interface LlmConfig {
   anthropicUrl: string;
   /** Longest the backend may stay silent (before replying or between chunks). */
   requestTimeoutMs: number;
+  /** `max_tokens` for the OpenAI-compatible server when the run sets no cap. */
+  modelMaxTokens: number;
+  /** Longest one model call may take in all. */
+  callTimeoutMs: number;
+  /** How long the output may end in one repeated chunk before the call is stopped; 0: no limit. */
+  maxRepeatChars: number;
 }
 
 /** `modelUrl model` pairs that turned out to lack native tools; in-process, re-learned after a restart. */
@@ -37,11 +45,17 @@ const backends = new WeakMap<LlmConfig, { anthropic: ChatModel; native: ChatMode
 function backendsFor(cfg: LlmConfig) {
   let b = backends.get(cfg);
   if (!b) {
-    const native = new OpenAICompatibleModel({ modelUrl: cfg.modelUrl, apiKey: cfg.modelApiKey, requestTimeoutMs: cfg.requestTimeoutMs });
+    const bounds = { callTimeoutMs: cfg.callTimeoutMs, maxRepeatChars: cfg.maxRepeatChars };
+    const server = new BoundedModel(
+      new OpenAICompatibleModel({ modelUrl: cfg.modelUrl, apiKey: cfg.modelApiKey, requestTimeoutMs: cfg.requestTimeoutMs }),
+      { ...bounds, maxTokens: cfg.modelMaxTokens },
+    );
     b = {
-      anthropic: new AnthropicModel({ apiKey: cfg.anthropicApiKey, url: cfg.anthropicUrl, requestTimeoutMs: cfg.requestTimeoutMs }),
-      native,
-      prompted: new PromptedToolsModel(native, { structuredOutputs: cfg.structuredOutputs }),
+      // Anthropic keeps its own `max_tokens` default (its API requires one).
+      anthropic: new BoundedModel(new AnthropicModel({ apiKey: cfg.anthropicApiKey, url: cfg.anthropicUrl, requestTimeoutMs: cfg.requestTimeoutMs }), bounds),
+      // Servers that take `tools` may still hand back a call the model wrote as text.
+      native: new TextToolCallsModel(server),
+      prompted: new PromptedToolsModel(server, { structuredOutputs: cfg.structuredOutputs }),
     };
     backends.set(cfg, b);
   }

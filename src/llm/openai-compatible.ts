@@ -31,11 +31,14 @@ export function normaliseBaseUrl(modelUrl: string): string {
 export class OpenAICompatibleModel implements ChatModel {
   readonly #client: OpenAI;
   readonly #timeoutMs: number;
+  readonly #classify: (err: unknown) => LlmError;
 
   constructor(opts: OpenAICompatibleOptions) {
     this.#timeoutMs = opts.requestTimeoutMs;
+    const baseURL = normaliseBaseUrl(opts.modelUrl);
+    this.#classify = (err) => classify(err, baseURL);
     this.#client = new OpenAI({
-      baseURL: normaliseBaseUrl(opts.modelUrl),
+      baseURL,
       // Explicit values so the SDK never forwards OPENAI_API_KEY / OPENAI_ORG_ID from our env to a third-party server.
       apiKey: opts.apiKey || 'none',
       organization: null,
@@ -83,7 +86,7 @@ export class OpenAICompatibleModel implements ChatModel {
           : { promptTokens: estimatePromptTokens(req), completionTokens: estimateTokens(outputChars) },
       };
     } catch (err) {
-      guard.settle(err, classify);
+      guard.settle(err, this.#classify);
     } finally {
       guard.dispose();
     }
@@ -191,8 +194,9 @@ class ToolCallAssembler {
   }
 }
 
-function classify(err: unknown): LlmError {
-  if (err instanceof APIConnectionError) return transportError(err);
+function classify(err: unknown, url: string): LlmError {
+  const target = { url, setting: 'MODEL_URL' };
+  if (err instanceof APIConnectionError) return transportError(err, target);
   if (err instanceof APIError) {
     const body = err.error as { message?: unknown; code?: unknown } | undefined;
     const message = typeof body?.message === 'string' ? body.message : err.message;
@@ -203,5 +207,5 @@ function classify(err: unknown): LlmError {
       ? LlmError.fromStatus(status, message)
       : new LlmError(`model stream failed: ${message}`, 'server_error', true);
   }
-  return transportError(err);
+  return transportError(err, target);
 }

@@ -3,9 +3,13 @@
  * tools are described in the system prompt and the model must answer with one JSON object,
  *   {"type":"text","text":"..."}  or  {"type":"tool_calls","tool_calls":[{"name":"...","arguments":{...}}]}
  * Where the server takes structured outputs the reply is constrained to exactly that schema;
- * otherwise it is parsed leniently and a bad reply gets one corrective retry.
+ * otherwise it is parsed leniently and a bad reply gets one corrective retry (unless part of it
+ * was streamed already). A text answer streams as it is generated; tool calls go out once whole.
  */
+import { parse as parsePartialJson } from 'partial-json';
 import { log } from '../log.js';
+import { balancedEnd, firstJsonValue, isObject, parseOr } from './lenient-json.js';
+import { checkCall, offeredTools } from './tool-arguments.js';
 import { LlmError, type ChatEvent, type ChatMessage, type ChatModel, type ChatRequest, type FinishReason, type ToolSpec, type Usage } from './types.js';
 import { newToolCallId } from './util.js';
 
@@ -44,14 +48,30 @@ export class PromptedToolsModel implements ChatModel {
     const usage: Usage = { promptTokens: 0, completionTokens: 0 };
 
     for (let attempt = 1; ; attempt++) {
-      const { text, reason } = await complete(this.#inner, { ...req, messages: conversation, tools: [], toolChoice: 'none', responseFormat }, usage);
+      const answer = new StreamedAnswer();
+      let text = '';
+      let reason: FinishReason | undefined;
+      for await (const event of this.#inner.stream({ ...req, messages: conversation, tools: [], toolChoice: 'none', responseFormat })) {
+        if (event.type === 'text') {
+          text += event.delta;
+          const delta = allowText ? answer.advance(text) : '';
+          if (delta) yield { type: 'text', delta };
+        } else if (event.type === 'finish') {
+          usage.promptTokens += event.usage.promptTokens;
+          usage.completionTokens += event.usage.completionTokens;
+          reason = event.reason;
+        }
+      }
+      if (!reason) throw new LlmError('model stream ended without finishing', 'server_error', true);
       let reply: Reply;
       try {
         reply = parseReply(text, tools, { allowText, parallel: req.parallelToolCalls });
       } catch (err) {
         if (!(err instanceof ReplyFormatError)) throw err;
+        // What the client was shown is the answer now; a retry could not take it back.
+        if (answer.text) reply = { type: 'text', text: answer.text };
         // A cut-off reply would be cut off again: hand back what there is, the caller sees `length`.
-        if (reason === 'length') reply = { type: 'text', text };
+        else if (reason === 'length') reply = { type: 'text', text };
         else if (attempt === 1) {
           log.warn({ model: req.model, error: err.message }, 'prompted tool reply unusable, retrying once');
           conversation = [...conversation, { role: 'assistant', content: text }, { role: 'user', content: correction(err.message) }];
@@ -59,29 +79,46 @@ export class PromptedToolsModel implements ChatModel {
         } else if (allowText && looksLikeProse(text)) reply = { type: 'text', text };
         else throw new LlmError(`model reply is not in the tool-calling format: ${err.message}`, 'server_error', false);
       }
-      yield* emit(reply, reason, usage);
+      yield* emit(reply, reason, usage, answer.text);
       return;
     }
   }
 }
 
-/** Runs the inner model to the end: the reply can only be used once it parses. */
-async function complete(model: ChatModel, req: ChatRequest, usage: Usage): Promise<{ text: string; reason: FinishReason }> {
-  let text = '';
-  for await (const event of model.stream(req)) {
-    if (event.type === 'text') text += event.delta;
-    else if (event.type === 'finish') {
-      usage.promptTokens += event.usage.promptTokens;
-      usage.completionTokens += event.usage.completionTokens;
-      return { text, reason: event.reason };
+/**
+ * The `text` field of a `{"type":"text","text":"..."}` reply as far as it has been generated.
+ * partial-json parses a JSON prefix into the value so far, partial strings included (what
+ * streaming needs), has no dependencies, and is what the OpenAI and Anthropic SDKs have used
+ * for the same job; re-parsing the prefix per delta is cheap at reply sizes capped by max_tokens.
+ */
+class StreamedAnswer {
+  /** What has been streamed so far. */
+  text = '';
+
+  /** The new part of the answer, given the whole reply so far ('' while none is known). */
+  advance(reply: string): string {
+    const start = reply.indexOf('{');
+    if (start === -1) return '';
+    const end = balancedEnd(reply, start);
+    let value: unknown;
+    try {
+      value = parsePartialJson(reply.slice(start, end === -1 ? undefined : end));
+    } catch {
+      return '';
     }
+    // `type` comes first in the prompt and the schema, so once `text` is there, `type` is whole.
+    if (!isObject(value) || value.type !== 'text' || typeof value.text !== 'string' || !value.text.startsWith(this.text)) return '';
+    const delta = value.text.slice(this.text.length);
+    this.text = value.text;
+    return delta;
   }
-  throw new LlmError('model stream ended without finishing', 'server_error', true);
 }
 
-function* emit(reply: Reply, reason: FinishReason, usage: Usage): Generator<ChatEvent> {
+/** The reply as events, less the part of its text already streamed. */
+function* emit(reply: Reply, reason: FinishReason, usage: Usage, streamed: string): Generator<ChatEvent> {
   if (reply.type === 'text') {
-    if (reply.text) yield { type: 'text', delta: reply.text };
+    const rest = reply.text.startsWith(streamed) ? reply.text.slice(streamed.length) : '';
+    if (rest) yield { type: 'text', delta: rest };
     yield { type: 'finish', reason: reason === 'length' ? 'length' : 'stop', usage };
     return;
   }
@@ -89,12 +126,6 @@ function* emit(reply: Reply, reason: FinishReason, usage: Usage): Generator<Chat
     yield { type: 'tool_call', index, id: newToolCallId(), name: call.name, argumentsDelta: call.arguments };
   }
   yield { type: 'finish', reason: 'tool_calls', usage };
-}
-
-function offeredTools(req: ChatRequest): ToolSpec[] {
-  if (req.toolChoice === 'none') return [];
-  const choice = req.toolChoice;
-  return typeof choice === 'object' ? req.tools.filter((t) => t.name === choice.name) : req.tools;
 }
 
 /**
@@ -187,7 +218,7 @@ class ReplyFormatError extends Error {}
 
 /** Lenient: surrounding prose and code fences are skipped, `arguments` may be an object or JSON text. */
 export function parseReply(raw: string, tools: ToolSpec[], opts: { allowText: boolean; parallel: boolean }): Reply {
-  const value = firstJsonObject(raw);
+  const value = firstJsonValue(raw);
   if (!isObject(value)) throw new ReplyFormatError('the reply contains no JSON object');
   const rawCalls = Array.isArray(value.tool_calls) ? value.tool_calls : typeof value.name === 'string' ? [value] : undefined;
   if (value.type === 'text' || (value.type === undefined && typeof value.text === 'string' && !rawCalls)) {
@@ -197,13 +228,9 @@ export function parseReply(raw: string, tools: ToolSpec[], opts: { allowText: bo
   }
   if (!rawCalls?.length) throw new ReplyFormatError('expected {"type":"text",...} or {"type":"tool_calls","tool_calls":[...]} with at least one call');
   const calls = rawCalls.map((c: unknown, i: number) => {
-    if (!isObject(c) || typeof c.name !== 'string') throw new ReplyFormatError(`tool_calls[${i}] needs a "name" string`);
-    if (!tools.some((t) => t.name === c.name)) {
-      throw new ReplyFormatError(`unknown tool "${c.name}"; available: ${tools.map((t) => t.name).join(', ')}`);
-    }
-    const args = typeof c.arguments === 'string' ? parseOr(c.arguments) : (c.arguments ?? {});
-    if (!isObject(args)) throw new ReplyFormatError(`tool_calls[${i}].arguments must be a JSON object`);
-    return { name: c.name, arguments: JSON.stringify(args) };
+    const call = checkCall(c, tools);
+    if ('problem' in call) throw new ReplyFormatError(`tool_calls[${i}]: ${call.problem}`);
+    return call;
   });
   // Without parallel calls only the first is honoured rather than failing the whole reply.
   return { type: 'tool_calls', calls: opts.parallel ? calls : calls.slice(0, 1) };
@@ -214,47 +241,5 @@ function correction(error: string): string {
 }
 
 function looksLikeProse(text: string): boolean {
-  return text.trim() !== '' && firstJsonObject(text) === undefined && !/^\s*[[{`]/.test(text);
-}
-
-/** The first balanced `{...}` that parses; this also skips code fences and chatter around it. */
-function firstJsonObject(text: string): unknown {
-  for (let start = text.indexOf('{'); start !== -1; start = text.indexOf('{', start + 1)) {
-    const end = closingBrace(text, start);
-    if (end === -1) continue;
-    try {
-      return JSON.parse(text.slice(start, end + 1));
-    } catch {
-      // not JSON from this brace; try the next one
-    }
-  }
-  return undefined;
-}
-
-function closingBrace(text: string, start: number): number {
-  let depth = 0;
-  let inString = false;
-  for (let i = start; i < text.length; i++) {
-    const ch = text[i];
-    if (inString) {
-      if (ch === '\\') i++;
-      else if (ch === '"') inString = false;
-    } else if (ch === '"') inString = true;
-    else if (ch === '{') depth++;
-    else if (ch === '}' && --depth === 0) return i;
-  }
-  return -1;
-}
-
-/** The parsed JSON, or the text itself when it is not JSON. */
-function parseOr(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
+  return text.trim() !== '' && firstJsonValue(text) === undefined && !/^\s*[[{`]/.test(text);
 }

@@ -86,9 +86,28 @@ export class RequestGuard {
   }
 }
 
-/** Failures below HTTP (refused, reset, DNS, a body cut mid-way, garbled stream): worth a retry. */
-export function transportError(err: unknown): LlmError {
+/** Error codes of a server that is not there at all (as opposed to one that failed mid-way). */
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+/**
+ * Failures below HTTP (refused, reset, DNS, a body cut mid-way, garbled stream): worth a retry.
+ * Given the `target` it was sent to, a server that is not there names the URL and its setting.
+ */
+export function transportError(err: unknown, target?: { url: string; setting: string }): LlmError {
+  const code = target && unreachableCode(err);
+  if (code) return new LlmError(`model server at ${target.url} is not reachable (${code}); check ${target.setting}`, 'server_error', true);
   const cause = err instanceof Error && err.cause instanceof Error ? `: ${err.cause.message}` : '';
   const message = err instanceof Error ? err.message : String(err);
   return new LlmError(`model backend request failed: ${message}${cause}`, 'server_error', true);
+}
+
+/** The system error code somewhere down the `cause` chain (fetch nests it two levels deep). */
+function unreachableCode(err: unknown): string | undefined {
+  for (let e = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && UNREACHABLE.has(code)) return code;
+    // Both address families refused: Node reports an AggregateError whose parts carry the code.
+    if (e instanceof AggregateError) return e.errors.map(unreachableCode).find(Boolean);
+  }
+  return undefined;
 }

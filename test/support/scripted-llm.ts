@@ -40,7 +40,9 @@ export type Reply =
   /** 400, as a server without tool support answers a request carrying `tools`. */
   | { rejectTools: true }
   /** A text reply whose content is `JSON.stringify(json)` (prompted tool mode). */
-  | ({ json: unknown } & Streaming);
+  | ({ json: unknown } & Streaming)
+  /** Streams `repeat` as one chunk after another until the client goes away, as a model stuck in a loop does (OpenAI wire only). */
+  | { repeat: string; delayMs?: number };
 
 /** Request bodies are whatever the client sent: tests assert on them freely. */
 type Body = any;
@@ -207,6 +209,7 @@ function replyProblem(value: unknown): string | undefined {
   }
   if ('hang' in r) return r.hang === true ? undefined : 'hang must be true';
   if ('rejectTools' in r) return r.rejectTools === true ? undefined : 'rejectTools must be true';
+  if ('repeat' in r) return typeof r.repeat === 'string' && r.repeat !== '' ? undefined : 'repeat must be a non-empty string';
   if ('dieAfterChunks' in r) {
     return Number.isInteger(r.dieAfterChunks) && typeof r.text === 'string' ? undefined : 'dieAfterChunks needs an integer count and a text string';
   }
@@ -218,7 +221,7 @@ function replyProblem(value: unknown): string | undefined {
   }
   if ('json' in r) return undefined;
   if ('text' in r) return typeof r.text === 'string' ? undefined : 'text must be a string';
-  return 'needs one of text, json, toolCalls, error, hang, dieAfterChunks, rejectTools';
+  return 'needs one of text, json, toolCalls, error, hang, dieAfterChunks, rejectTools, repeat';
 }
 
 // ---- OpenAI chat completions ----
@@ -235,6 +238,7 @@ async function replyOpenAI(res: ServerResponse, body: Body, model: string, reply
     return sendError(res, 'openai', 400, '"auto" tool choice requires --enable-auto-tool-choice and --tool-call-parser to be set');
   }
   if ('hang' in reply) return hang(res);
+  if ('repeat' in reply) return repeatForever(res, model, reply);
 
   const id = `chatcmpl-${randomId()}`;
   const created = Math.floor(Date.now() / 1000);
@@ -298,6 +302,7 @@ async function replyAnthropic(res: ServerResponse, body: Body, model: string, re
     return void res.end();
   }
   if ('rejectTools' in reply) return sendError(res, 'anthropic', 400, 'tools: this model does not support tools');
+  if ('repeat' in reply) return sendError(res, 'anthropic', 500, 'the repeat reply is scripted for the OpenAI wire only');
   if ('hang' in reply) return hang(res);
 
   const id = `msg_${randomId()}`;
@@ -406,6 +411,18 @@ function writeEvent(res: ServerResponse, event: string, value: unknown): void {
 function hang(res: ServerResponse): Promise<void> {
   startSse(res);
   return new Promise((resolve) => res.once('close', resolve));
+}
+
+/** Content chunks of `reply.repeat` until the client aborts; each write waits a turn so the server stays responsive. */
+async function repeatForever(res: ServerResponse, model: string, reply: { repeat: string; delayMs?: number }): Promise<void> {
+  const id = `chatcmpl-${randomId()}`;
+  const created = Math.floor(Date.now() / 1000);
+  startSse(res);
+  for (;;) {
+    await new Promise((resolve) => setImmediate(resolve));
+    if (!(await pause(res, reply.delayMs))) return;
+    writeData(res, { id, object: 'chat.completion.chunk', created, model, choices: [{ index: 0, delta: { content: reply.repeat }, finish_reason: null }] });
+  }
 }
 
 /** Kills the connection once what was written has reached the kernel (destroy alone would drop it). */
