@@ -13,8 +13,7 @@ import * as runs from '../db/runs.js';
 import { insertThread, lockThread, newThreadRows, requireThread } from '../db/threads.js';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors.js';
 import { publish } from '../events/publish.js';
-import type { RunRecord } from '../db/records.js';
-import type { Assistant, Thread } from '../generated/prisma/client.js';
+import type { AssistantRecord, RunRecord, ThreadRecord } from '../db/records.js';
 import { newId } from '../ids.js';
 import { isTerminal } from '../run-status.js';
 import { nowSeconds } from '../time.js';
@@ -43,7 +42,7 @@ export function createRun(deps: Deps, threadId: string, input: RunCreateParamsBa
 }
 
 /** `POST /threads/runs`: the thread, its messages and the run, all or nothing. */
-export function createThreadAndRun(deps: Deps, input: ThreadCreateAndRunParamsBase, runId = newId('run')): Promise<{ thread: Thread; run: RunRecord }> {
+export function createThreadAndRun(deps: Deps, input: ThreadCreateAndRunParamsBase, runId = newId('run')): Promise<{ thread: ThreadRecord; run: RunRecord }> {
   return deps.db.$transaction(async (tx) => {
     const assistant = await assistantForRun(tx, input.assistant_id);
     const rows = newThreadRows(input.thread ?? {});
@@ -56,7 +55,7 @@ export function createThreadAndRun(deps: Deps, input: ThreadCreateAndRunParamsBa
 interface RunPlan {
   runId: string;
   threadId: string;
-  assistant: Assistant;
+  assistant: AssistantRecord;
   input: RunCreateParamsBase | ThreadCreateAndRunParamsBase;
   /** The text of the thread's last user message, for the workflow's summary. */
   prompt: string | undefined;
