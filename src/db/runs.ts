@@ -125,7 +125,7 @@ function stepError(e: { code: string; message: string }) {
 }
 
 /**
- * Ends the run inside `tx`, closing its open steps and messages to match (openai-contract.md
+ * Ends the run inside `tx`, closing its open steps and messages to match (docs/wire-contract.md
  * §4 e), in one statement: it runs after every run's last token. Null if the run had ended.
  */
 export async function closeRun(tx: Sql, runId: string, outcome: RunOutcome): Promise<ClosedRun | null> {

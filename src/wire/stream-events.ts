@@ -9,7 +9,7 @@ import { stepToWire } from './step.js';
 import { threadToWire } from './thread.js';
 
 /**
- * The Assistants stream-event contract (openai-contract.md §4), in one place: every SSE frame a
+ * The Assistants stream-event contract (docs/wire-contract.md §4), in one place: every SSE frame a
  * run produces is built here — by the activities, the services and the SSE writer alike — and
  * typed with the `openai` package's `AssistantStreamEvent` union.
  *
@@ -65,7 +65,7 @@ const LAST_EVENTS: ReadonlySet<StreamEventName> = new Set(
 );
 export const endsStream = (e: StreamEvent): boolean => LAST_EVENTS.has(e.event);
 
-/** A run's end as its stream shows it: the messages and steps it closed, then the run (openai-contract.md §4 e). */
+/** A run's end as its stream shows it: the messages and steps it closed, then the run (docs/wire-contract.md §4 e). */
 export function closedRunEvents(closed: ClosedRun | null): StreamEvent[] {
   if (!closed) return [];
   return [
