@@ -1,6 +1,7 @@
 /** Picks the adapter for a model name: Anthropic for `claude-*`, else the OpenAI-compatible server in the chosen tool mode. */
 import { log } from '../log.js';
 import { AnthropicModel } from './anthropic.js';
+import { localModelFor } from './local.js';
 import { OpenAICompatibleModel } from './openai-compatible.js';
 import { PromptedToolsModel } from './prompted-tools.js';
 import { LlmError, type ChatEvent, type ChatModel, type ChatRequest } from './types.js';
@@ -10,8 +11,10 @@ export * from './types.js';
 export type ToolMode = 'native' | 'prompted';
 
 export interface LlmConfig {
-  /** OpenAI-compatible endpoint: base URL or full `.../v1/chat/completions`. */
+  /** OpenAI-compatible endpoint (base URL or full `.../v1/chat/completions`), or `local:[<file.gguf>]` in-process. */
   modelUrl: string;
+  /** Sampling seed for in-process models. */
+  seed?: number;
   modelApiKey?: string;
   /** `auto`: native tool calls until the server rejects them with a 4xx, then prompted for that model. */
   toolMode: ToolMode | 'auto';
@@ -51,6 +54,8 @@ function backendsFor(cfg: LlmConfig) {
 export function modelFor(model: string, cfg: LlmConfig): ChatModel {
   const { anthropic, native, prompted } = backendsFor(cfg);
   if (model.startsWith('claude-')) return anthropic;
+  const local = localModelFor(cfg.modelUrl, cfg.seed);
+  if (local) return local;
   const mode = cfg.toolModeOverrides[model] ?? cfg.toolModeOverrides[model.slice(model.lastIndexOf('/') + 1)] ?? cfg.toolMode;
   if (mode === 'native') return native;
   if (mode === 'prompted') return prompted;
