@@ -43,7 +43,7 @@ const EnvSchema = z.object({
   WEED_PATH: optionalString,
 
   MODEL_URL: optionalString,
-  MODEL_SEED: optionalString.pipe(z.coerce.number().int().optional()),
+  MODEL_SEED: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().optional()),
   MODEL_API_KEY: optionalString,
   MODEL_TOOL_MODE: z.enum(['auto', 'native', 'prompted']).default('auto'),
   MODEL_TOOL_MODES: z.string().default(''),
