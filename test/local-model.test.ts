@@ -56,7 +56,7 @@ describe('local model (SmolLM2-135M in-process)', () => {
   });
 
   it('streams: text deltas arrive before the run completes', async () => {
-    const assistant = await openai.beta.assistants.create({ model, instructions: 'You are a helpful assistant.' });
+    const assistant = await openai.beta.assistants.create({ model, instructions: 'You are a helpful assistant. Answer in one short sentence.' });
     const thread = await openai.beta.threads.create({ messages: [{ role: 'user', content: 'Name three colours.' }] });
     const events: string[] = [];
     const stream = openai.beta.threads.runs.stream(thread.id, { assistant_id: assistant.id, ...sampling });
@@ -70,7 +70,7 @@ describe('local model (SmolLM2-135M in-process)', () => {
   });
 
   it('a multi-turn thread: the second run sees the first exchange and answers too', async () => {
-    const assistant = await openai.beta.assistants.create({ model, instructions: 'You are a helpful assistant.' });
+    const assistant = await openai.beta.assistants.create({ model, instructions: 'You are a helpful assistant. Answer in one short sentence.' });
     const thread = await openai.beta.threads.create({ messages: [{ role: 'user', content: 'My name is Ada.' }] });
     const first = await openai.beta.threads.runs.createAndPoll(thread.id, { assistant_id: assistant.id, ...sampling });
     expect(first.status).toBe('completed');
