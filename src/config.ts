@@ -42,7 +42,8 @@ const EnvSchema = z.object({
   S3_PORT: port.default(8333),
   WEED_PATH: optionalString,
 
-  MODEL_URL: z.string().default('http://localhost:8000/v1/chat/completions'),
+  MODEL_URL: optionalString,
+  MODEL_SEED: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().optional()),
   MODEL_API_KEY: optionalString,
   MODEL_TOOL_MODE: z.enum(['auto', 'native', 'prompted']).default('auto'),
   MODEL_TOOL_MODES: z.string().default(''),
@@ -79,7 +80,10 @@ export interface Config {
   /** Binaries of the embedded Temporal and SeaweedFS; unset: found on PATH or in .venv. */
   binaries: { temporal?: string; weed?: string };
   llm: {
+    /** An OpenAI-compatible server, or `local:<file.gguf>` in-process; unset, `local:` (the demo model). */
     modelUrl: string;
+    /** Sampling seed of in-process models, for repeatable answers. */
+    seed?: number;
     modelApiKey?: string;
     toolMode: 'auto' | 'native' | 'prompted';
     toolModeOverrides: Record<string, 'native' | 'prompted'>;
@@ -152,7 +156,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     binaries: { temporal: e.TEMPORAL_CLI_PATH, weed: e.WEED_PATH },
     llm: {
-      modelUrl: e.MODEL_URL,
+      modelUrl: e.MODEL_URL ?? 'local:',
+      seed: e.MODEL_SEED,
       modelApiKey: e.MODEL_API_KEY,
       toolMode: e.MODEL_TOOL_MODE,
       toolModeOverrides: parseToolModes(e.MODEL_TOOL_MODES),
