@@ -38,7 +38,7 @@ describe('local model (SmolLM2-135M in-process)', { timeout: 240_000 }, () => {
     const thread = await openai.beta.threads.create();
     await openai.beta.threads.messages.create(thread.id, { role: 'user', content: "What's the weather in San Francisco?" });
     const run = await openai.beta.threads.runs.create(thread.id, { assistant_id: assistant.id, instructions, ...sampling });
-    const waiting = await waitForRun(openai, thread.id, run.id, (r) => !['queued', 'in_progress'].includes(r.status));
+    const waiting = await waitForRun(openai, thread.id, run.id, (r) => !['queued', 'in_progress'].includes(r.status), 180_000);
     expect(waiting.status).toBe('requires_action');
     const [call, ...more] = waiting.required_action!.submit_tool_outputs.tool_calls;
     expect(more).toEqual([]);
@@ -93,7 +93,7 @@ describe('local model (SmolLM2-135M in-process)', { timeout: 240_000 }, () => {
     const runId = await started;
     const cancelling = await openai.beta.threads.runs.cancel(runId, { thread_id: thread.id });
     expect(cancelling.status).toBe('cancelling');
-    const cancelled = await waitForRun(openai, thread.id, runId, (r) => r.status !== 'cancelling', 15_000);
+    const cancelled = await waitForRun(openai, thread.id, runId, (r) => r.status !== 'cancelling', 60_000);
     expect(cancelled.status).toBe('cancelled');
     const steps = (await openai.beta.threads.runs.steps.list(runId, { thread_id: thread.id })).data;
     expect(steps[0]!.status).toBe('cancelled');
