@@ -9,6 +9,7 @@
  */
 import OpenAI from 'openai';
 import { parseArgs } from 'node:util';
+import { weatherTool } from '../test/support/runs.js';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -18,18 +19,6 @@ const models = positionals.length ? positionals : ['smollm2'];
 const openai = new OpenAI({ baseURL: values.api, apiKey: process.env.API_KEY ?? 'EMPTY' });
 
 const instructions = 'You are a weather bot. Use the provided functions to answer questions.';
-const weatherTool = {
-  type: 'function' as const,
-  function: {
-    name: 'getCurrentWeather',
-    description: 'Get the weather in location',
-    parameters: {
-      type: 'object',
-      properties: { location: { type: 'string', description: 'The city and state e.g. San Francisco, CA' }, unit: { type: 'string' } },
-      required: ['location'],
-    },
-  },
-};
 
 interface Trial {
   ok: boolean;
