@@ -49,7 +49,14 @@ export class CodeSessions {
   /** Runs code in `key`'s session (started if there is none), with `inputs` under /mnt/data. */
   async run(key: string, code: string, inputs: InputFile[], signal?: AbortSignal): Promise<CodeResult> {
     await this.#ready;
-    const { session, notice } = await this.#session(key);
+    let opened: { session: Session; notice?: string };
+    try {
+      opened = await this.#session(key);
+    } catch (err) {
+      // No sandbox here: the call answers with what is missing, for the model and the logs.
+      return { logs: (err as Error).message, error: true, images: [], files: [] };
+    }
+    const { session, notice } = opened;
     clearTimeout(session.idle);
     const result = session.queue.then(async () => {
       await this.#provide(session, inputs);
