@@ -56,9 +56,8 @@ const EnvSchema = z.object({
   LLM_CALL_TIMEOUT_MS: z.coerce.number().int().positive().default(600_000),
   LLM_MAX_REPEAT_CHARS: z.coerce.number().int().min(0).default(4000),
 
-  CODE_SANDBOX: z.enum(['bubblewrap', 'compose']).default('bubblewrap'),
-  CODE_SANDBOX_VENV: z.string().default(path.resolve(import.meta.dirname, '../.venv-sandbox')),
-  CODE_SANDBOX_SOCKET: z.string().default('/run/sandbox/sandbox.sock'),
+  CODE_SANDBOX: z.enum(['bubblewrap']).default('bubblewrap'),
+  CODE_SANDBOX_VENV: optionalString.transform((v) => v ?? path.resolve(import.meta.dirname, '../.venv-sandbox')),
   CODE_TIMEOUT_SECONDS: z.coerce.number().int().positive().default(60),
   CODE_SESSION_IDLE_SECONDS: z.coerce.number().int().positive().default(1800),
   CODE_CPU_SECONDS: z.coerce.number().int().positive().default(50),
@@ -107,9 +106,8 @@ export interface Config {
   };
   /** The code interpreter's sandbox (src/sandbox). */
   code: {
-    backend: 'bubblewrap' | 'compose';
+    backend: 'bubblewrap';
     venv: string;
-    socket: string;
     idleSeconds: number;
     limits: SandboxLimits;
   };
@@ -189,7 +187,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     code: {
       backend: e.CODE_SANDBOX,
       venv: path.resolve(e.CODE_SANDBOX_VENV),
-      socket: e.CODE_SANDBOX_SOCKET,
       idleSeconds: e.CODE_SESSION_IDLE_SECONDS,
       limits: {
         timeoutSeconds: e.CODE_TIMEOUT_SECONDS,
