@@ -13,11 +13,17 @@ import { BubblewrapBackend } from '../src/sandbox/bubblewrap.js';
 import { CodeSessions } from '../src/sandbox/sessions.js';
 
 const config = loadConfig({});
-const limits = { ...config.code.limits, timeoutSeconds: 8, cpuSeconds: 1, memoryMb: 1024, fileMb: 20, diskMb: 64, outputChars: 5000 };
+const limits = { ...config.code.limits, timeoutSeconds: 8, cpuSeconds: 5, memoryMb: 1024, fileMb: 20, diskMb: 64, outputChars: 5000 };
 // Searchable by the sandbox's uid, as src/worker.ts makes its own.
-const dir = mkdtempSync(path.join(tmpdir(), 'code-sessions-'));
-chmodSync(dir, 0o755);
-const sessions = new CodeSessions(new BubblewrapBackend(config.code.venv), limits, 60, dir, log);
+const sessionsDir = () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'code-sessions-'));
+  chmodSync(dir, 0o755);
+  return dir;
+};
+const backend = new BubblewrapBackend(config.code.venv);
+const sessions = new CodeSessions(backend, limits, 60, sessionsDir(), log);
+// One CPU second: a busy loop meets it well before the wall time, even on a loaded machine.
+const tight = new CodeSessions(backend, { ...limits, cpuSeconds: 1 }, 60, sessionsDir(), log);
 let n = 0;
 const key = () => `thread_sandbox${process.pid}x${n++}`;
 const run = (code: string, k = key()) => sessions.run(k, code, []);
@@ -27,7 +33,10 @@ async function healthy(): Promise<void> {
   expect(res.status).toBe(200);
 }
 
-afterAll(() => sessions.close());
+afterAll(() => {
+  sessions.close();
+  tight.close();
+});
 
 describe('code sandbox: sessions', () => {
   it('shows a trailing expression, keeps variables between calls, and reports a traceback as output', async () => {
@@ -89,10 +98,10 @@ describe('code sandbox: escapes are contained', () => {
   it('a busy loop gets the CPU limit, as an exception in the cell', async () => {
     const k = key();
     const started = Date.now();
-    const r = await run('while True: pass', k);
+    const r = await tight.run(k, 'while True: pass', []);
     expect(r.logs).toContain('CpuLimitExceeded: CPU time limit exceeded (1 s per call)');
     expect(Date.now() - started).toBeLessThan(limits.timeoutSeconds * 1000);
-    expect((await run('print("after")', k)).logs).toBe('after\n');
+    expect((await tight.run(k, 'print("after")', [])).logs).toBe('after\n');
   });
 
   it('code that outlives the wall time is stopped and its session reset', async () => {
