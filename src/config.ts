@@ -1,6 +1,7 @@
 import 'dotenv/config';
 import path from 'node:path';
 import { z } from 'zod';
+import type { SandboxLimits } from './sandbox/backend.js';
 import { StartupError } from './startup-error.js';
 
 /**
@@ -56,6 +57,17 @@ const EnvSchema = z.object({
   LLM_CALL_TIMEOUT_MS: z.coerce.number().int().positive().default(600_000),
   LLM_MAX_REPEAT_CHARS: z.coerce.number().int().min(0).default(4000),
 
+  CODE_SANDBOX: z.enum(['bubblewrap']).default('bubblewrap'),
+  CODE_SANDBOX_VENV: optionalString.transform((v) => v ?? path.resolve(import.meta.dirname, '../.venv-sandbox')),
+  CODE_TIMEOUT_SECONDS: z.coerce.number().int().positive().default(60),
+  CODE_SESSION_IDLE_SECONDS: z.coerce.number().int().positive().default(1800),
+  CODE_CPU_SECONDS: z.coerce.number().int().positive().default(50),
+  CODE_MEMORY_MB: z.coerce.number().int().positive().default(2048),
+  CODE_MAX_PROCESSES: z.coerce.number().int().positive().default(32),
+  CODE_MAX_FILE_MB: z.coerce.number().int().positive().default(100),
+  CODE_DISK_MB: z.coerce.number().int().positive().default(512),
+  CODE_MAX_OUTPUT_CHARS: z.coerce.number().int().positive().default(20_000),
+
   RUN_EXPIRY_SECONDS: z.coerce.number().int().positive().default(600),
 
   API_WORKER: bool.default(true),
@@ -95,6 +107,13 @@ export interface Config {
     callTimeoutMs: number;
     maxRepeatChars: number;
     maxAttempts: number;
+  };
+  /** The code interpreter's sandbox (src/sandbox). */
+  code: {
+    backend: 'bubblewrap';
+    venv: string;
+    idleSeconds: number;
+    limits: SandboxLimits;
   };
   runExpirySeconds: number;
   worker: {
@@ -169,6 +188,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       callTimeoutMs: e.LLM_CALL_TIMEOUT_MS,
       maxRepeatChars: e.LLM_MAX_REPEAT_CHARS,
       maxAttempts: e.LLM_MAX_ATTEMPTS,
+    },
+    code: {
+      backend: e.CODE_SANDBOX,
+      venv: path.resolve(e.CODE_SANDBOX_VENV),
+      idleSeconds: e.CODE_SESSION_IDLE_SECONDS,
+      limits: {
+        timeoutSeconds: e.CODE_TIMEOUT_SECONDS,
+        cpuSeconds: e.CODE_CPU_SECONDS,
+        memoryMb: e.CODE_MEMORY_MB,
+        processes: e.CODE_MAX_PROCESSES,
+        fileMb: e.CODE_MAX_FILE_MB,
+        diskMb: e.CODE_DISK_MB,
+        outputChars: e.CODE_MAX_OUTPUT_CHARS,
+      },
     },
     runExpirySeconds: e.RUN_EXPIRY_SECONDS,
     worker: {
