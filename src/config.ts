@@ -54,8 +54,13 @@ const EnvSchema = z.object({
   LLM_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(5),
   LLM_CALL_TIMEOUT_MS: z.coerce.number().int().positive().default(600_000),
   LLM_MAX_REPEAT_CHARS: z.coerce.number().int().min(0).default(4000),
+  LLM_MAX_RETRY_DELAY_MS: z.coerce.number().int().positive().default(30_000),
 
   RUN_EXPIRY_SECONDS: z.coerce.number().int().positive().default(600),
+  SUBMIT_WAIT_MS: z.coerce.number().int().positive().default(10_000),
+
+  HEALTH_TIMEOUT_MS: z.coerce.number().int().positive().default(2_000),
+  HEALTH_DETAILS: bool.default(false),
 
   API_WORKER: bool.default(true),
   WORKFLOW_BUNDLE_PATH: optionalString,
@@ -91,8 +96,13 @@ export interface Config {
     callTimeoutMs: number;
     maxRepeatChars: number;
     maxAttempts: number;
+    /** Longest wait before retrying a failed model call, whatever its `retry-after` asks. */
+    maxRetryDelayMs: number;
   };
   runExpirySeconds: number;
+  /** Longest a submit_tool_outputs request waits for a worker to take the outputs. */
+  submitWaitMs: number;
+  health: { timeoutMs: number; details: boolean };
   worker: {
     /** The API process runs a worker too, and starts runs on it eagerly. */
     inApi: boolean;
@@ -164,8 +174,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       callTimeoutMs: e.LLM_CALL_TIMEOUT_MS,
       maxRepeatChars: e.LLM_MAX_REPEAT_CHARS,
       maxAttempts: e.LLM_MAX_ATTEMPTS,
+      maxRetryDelayMs: e.LLM_MAX_RETRY_DELAY_MS,
     },
     runExpirySeconds: e.RUN_EXPIRY_SECONDS,
+    submitWaitMs: e.SUBMIT_WAIT_MS,
+    health: { timeoutMs: e.HEALTH_TIMEOUT_MS, details: e.HEALTH_DETAILS },
     worker: {
       inApi: e.API_WORKER,
       workflowBundlePath: e.WORKFLOW_BUNDLE_PATH,
