@@ -1,4 +1,4 @@
-import { ConflictError, InvalidInputError, NotFoundError } from '../errors.js';
+import { ConflictError, InvalidInputError, NotFoundError, UnavailableError } from '../errors.js';
 
 /** OpenAI-shaped errors: `{error:{message,type,param,code}}` with the status OpenAI would use. */
 export type ErrorType = 'invalid_request_error' | 'server_error';
@@ -30,6 +30,7 @@ export function fromDomainError(err: unknown): ApiError | undefined {
   if (err instanceof NotFoundError) return new ApiError(404, err.message);
   if (err instanceof InvalidInputError) return badRequest(err.message, err.param, err.code);
   if (err instanceof ConflictError) return badRequest(err.message);
+  if (err instanceof UnavailableError) return new ApiError(503, err.message, 'server_error', null, 'service_unavailable');
   return undefined;
 }
 

@@ -1,8 +1,9 @@
-import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure, WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
+import { createHash } from 'node:crypto';
 import type { RunCreateParamsBase, RunUpdateParams } from 'openai/resources/beta/threads/runs/runs';
 import type { ThreadCreateAndRunParamsBase } from 'openai/resources/beta/threads/threads';
 import type { ToolOutput } from '../../activities/index.js';
-import { assistantRun, submitToolOutputsUpdate, type QueuedRun, type RunWorkflowInput } from '../../workflows/run.js';
+import { assistantRun, submitToolOutputsUpdate, TOOL_OUTPUTS_REFUSED, type QueuedRun, type RunWorkflowInput } from '../../workflows/run.js';
 import { assistantForRun } from '../db/assistants.js';
 import type { Tx } from '../db/client.js';
 import { jsonOrDbNull, toJson } from '../db/json.js';
@@ -11,7 +12,7 @@ import type { PageQuery } from '../db/pagination.js';
 import { holdNewRun } from '../db/run-lock.js';
 import * as runs from '../db/runs.js';
 import { insertThread, lockThread, newThreadRows, requireThread } from '../db/threads.js';
-import { ConflictError, InvalidInputError, NotFoundError } from '../errors.js';
+import { ConflictError, InvalidInputError, NotFoundError, UnavailableError } from '../errors.js';
 import { publish } from '../events/publish.js';
 import type { RunRecord } from '../db/records.js';
 import type { Assistant, Thread } from '../generated/prisma/client.js';
@@ -167,20 +168,45 @@ export async function cancelRun(deps: Deps, threadId: string, runId: string): Pr
   });
 }
 
-/** Checks what Postgres can tell at once; the workflow's validator decides the rest, race-free. */
+/**
+ * Checks what Postgres can tell at once; the workflow's validator decides the rest, race-free.
+ * The update's id is the submission's own hash, so a retried request (the SDKs retry a 503)
+ * joins the first one's update instead of making a second. The wait for a worker to take it
+ * is bounded (SUBMIT_WAIT_MS): past it the answer is a 503, and the update, still pending in
+ * Temporal, is either taken by a worker before the run expires or refused by the workflow.
+ */
 export async function submitToolOutputs(deps: Deps, threadId: string, runId: string, outputs: ToolOutput[]): Promise<QueuedRun> {
   const run = await getRun(deps, threadId, runId);
   const refuse = (status: string) => new ConflictError(`Runs in status "${status}" do not accept tool outputs.`);
   if (run.status !== 'requires_action') throw refuse(run.status);
+  let queued: QueuedRun;
   try {
-    return await deps.temporal.workflow.getHandle(runId).executeUpdate(submitToolOutputsUpdate, { args: [outputs] });
+    const handle = deps.temporal.workflow.getHandle(runId);
+    queued = await deps.temporal.withDeadline(Date.now() + deps.config.submitWaitMs, () =>
+      handle.executeUpdate(submitToolOutputsUpdate, { args: [outputs], updateId: submissionId(outputs) }),
+    );
   } catch (err) {
-    if (err instanceof WorkflowUpdateFailedError) throw new InvalidInputError(err.cause?.message ?? err.message);
-    // The workflow ended meanwhile (expired, cancelled): say so in the run's own terms.
+    if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type === TOOL_OUTPUTS_REFUSED) {
+      throw new InvalidInputError(err.cause.message);
+    }
+    // The workflow ended or is being cancelled meanwhile: say so in the run's own terms.
     const now = await getRun(deps, threadId, runId);
     if (now.status !== 'requires_action') throw refuse(now.status);
+    if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
+      deps.log.warn({ run_id: runId, wait_ms: deps.config.submitWaitMs }, 'no worker took the tool outputs in time');
+      throw new UnavailableError('The run could not take the tool outputs right now. Please retry your request.');
+    }
     throw err;
   }
+  // A cancel that came first leaves the run `cancelling`: the outputs change nothing then.
+  if (queued.status !== 'queued') throw refuse(queued.status);
+  return queued;
+}
+
+/** The same outputs for the same calls are the same submission (call ids are unique per run). */
+function submissionId(outputs: ToolOutput[]): string {
+  const sorted = [...outputs].sort((a, b) => (a.tool_call_id < b.tool_call_id ? -1 : a.tool_call_id > b.tool_call_id ? 1 : 0));
+  return `submit-${createHash('sha256').update(JSON.stringify(sorted)).digest('hex')}`;
 }
 
 export function getStep({ db }: Deps, threadId: string, runId: string, stepId: string) {
