@@ -7,7 +7,7 @@ import { assistantRun, submitToolOutputsUpdate, TOOL_OUTPUTS_REFUSED, type Queue
 import { assistantForRun } from '../db/assistants.js';
 import type { Tx } from '../db/client.js';
 import { jsonOrDbNull, toJson } from '../db/json.js';
-import { insertMessages, lastUserText, lastUserTextOf, messageRow } from '../db/messages.js';
+import { insertMessages, messageRow } from '../db/messages.js';
 import type { PageQuery } from '../db/pagination.js';
 import { holdNewRun } from '../db/run-lock.js';
 import * as runs from '../db/runs.js';
@@ -37,8 +37,7 @@ export function createRun(deps: Deps, threadId: string, input: RunCreateParamsBa
     if (active) throw new ConflictError(`Thread ${threadId} already has an active run ${active.id}.`);
     const assistant = await assistantForRun(tx, input.assistant_id);
     const messages = (input.additional_messages ?? []).map((m) => messageRow(threadId, m));
-    const prompt = lastUserText(messages) ?? (await lastUserTextOf(tx, threadId));
-    const [run] = await startRun(deps, tx, { runId, threadId, assistant, input, prompt }, () => insertMessages(tx, messages));
+    const [run] = await startRun(deps, tx, { runId, threadId, assistant, input }, () => insertMessages(tx, messages));
     return run;
   });
 }
@@ -48,7 +47,7 @@ export function createThreadAndRun(deps: Deps, input: ThreadCreateAndRunParamsBa
   return deps.db.$transaction(async (tx) => {
     const assistant = await assistantForRun(tx, input.assistant_id);
     const rows = newThreadRows(input.thread ?? {});
-    const plan = { runId, threadId: rows.thread.id, assistant, input, prompt: lastUserText(rows.messages) };
+    const plan = { runId, threadId: rows.thread.id, assistant, input };
     const [run, thread] = await startRun(deps, tx, plan, () => insertThread(tx, rows));
     return { thread, run };
   });
@@ -59,8 +58,6 @@ interface RunPlan {
   threadId: string;
   assistant: Assistant;
   input: RunCreateParamsBase | ThreadCreateAndRunParamsBase;
-  /** The text of the thread's last user message, for the workflow's summary. */
-  prompt: string | undefined;
 }
 
 /**
@@ -122,10 +119,13 @@ async function startRun<T>(deps: Deps, tx: Tx, plan: RunPlan, writeFirst: () => 
   return written.value;
 }
 
-/** What an operator sees for the workflow in the Temporal UI: who, where, and about what. */
-function summaryOf({ assistant, threadId, prompt = '' }: RunPlan): string {
-  const words = prompt.split(/\s+/).filter(Boolean).slice(0, 12).join(' ');
-  return `${assistant.name ?? assistant.id} · ${threadId}${words ? ` · “${words}${prompt.length > words.length ? '…' : ''}”` : ''}`;
+/**
+ * What an operator sees for the workflow in the Temporal UI: ids only. Temporal keeps a
+ * closed workflow for its namespace's retention, after the thread is deleted: no user text
+ * (not even the assistant's name) goes there.
+ */
+function summaryOf({ assistant, threadId }: RunPlan): string {
+  return `${assistant.id} · ${threadId}`;
 }
 
 export function getRun({ db }: Deps, threadId: string, runId: string): Promise<RunRecord> {
