@@ -3,6 +3,7 @@ import { NativeConnection } from '@temporalio/worker';
 import type { Server } from 'node:http';
 import type { Config } from './config.js';
 import { createDb } from './db/client.js';
+import { pruneKeys } from './db/idempotency.js';
 import type { Endpoints } from './endpoints.js';
 import { RunEventSubscriber } from './events/subscriber.js';
 import { createApp } from './http/app.js';
@@ -55,6 +56,10 @@ export async function startApi(config: Config, endpoints: Endpoints, log: Logger
       { ...config.health, log },
     );
 
+  // Idempotency keys are honoured 24 h; older ones are removed hourly.
+  const prune = setInterval(() => void pruneKeys(db).catch((err: unknown) => log.warn({ err }, 'could not prune idempotency keys')), 3_600_000);
+  prune.unref();
+
   const app = createApp(deps, health);
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(config.port, config.host, () => resolve(s)).on('error', reject);
@@ -72,6 +77,7 @@ export async function startApi(config: Config, endpoints: Endpoints, log: Logger
         server.close(() => resolve());
         server.closeAllConnections();
       });
+      clearInterval(prune);
       await events.close();
       await worker?.close();
       await connection.close();

@@ -34,6 +34,19 @@ export function fromDomainError(err: unknown): ApiError | undefined {
   return undefined;
 }
 
+/**
+ * Anything thrown while serving a request, as OpenAI's answer: a domain error as mapped above,
+ * @koa/router's 405/501 as OpenAI's 405, anything else a 500 (only real faults get there).
+ */
+export function toApiError(err: unknown, method: string, url: string): ApiError {
+  if (err instanceof ApiError) return err;
+  const mapped = fromDomainError(err);
+  if (mapped) return mapped;
+  const status = (err as { status?: number }).status;
+  if (status === 405 || status === 501) return methodNotAllowed(method, url.split('?')[0]!);
+  return new ApiError(500, 'The server had an error while processing your request. Sorry about that!', 'server_error', null, 'server_error');
+}
+
 export const invalidUrl = (method: string, path: string) =>
   new ApiError(404, `Invalid URL (${method} ${path})`, 'invalid_request_error', null, null);
 
