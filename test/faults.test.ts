@@ -144,7 +144,7 @@ describe('requests while no worker is up', () => {
     // Retried as the SDK retries a 503 (the new worker first waits out the dead one's sticky
     // queue): the same submission joins the first one's update instead of making a second.
     const retrying = new OpenAI({ baseURL: api.url, apiKey: 'EMPTY', maxRetries: 5 });
-    const retried = await retrying.beta.threads.runs.submitToolOutputs(run.id, { thread_id: thread.id, tool_outputs: outputs }).catch((e: unknown) => e);
+    const retried = await retrying.beta.threads.runs.submitToolOutputs(run.id, { thread_id: thread.id, tool_outputs: outputs }).catch((e: Error) => e);
     if (retried instanceof Error) expect(retried.message).toMatch(/do not accept tool outputs/);
     else expect(retried.status).toBe('queued');
     const done = await waitForRun(openai, thread.id, run.id, (r) => r.status === 'completed', 30_000);
