@@ -56,6 +56,7 @@ const EnvSchema = z.object({
   LLM_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(5),
   LLM_CALL_TIMEOUT_MS: z.coerce.number().int().positive().default(600_000),
   LLM_MAX_REPEAT_CHARS: z.coerce.number().int().min(0).default(4000),
+  LLM_MAX_RETRY_DELAY_MS: z.coerce.number().int().positive().default(30_000),
 
   CODE_SANDBOX: z.enum(['bubblewrap']).default('bubblewrap'),
   CODE_SANDBOX_VENV: optionalString.transform((v) => v ?? path.resolve(import.meta.dirname, '../.venv-sandbox')),
@@ -69,6 +70,10 @@ const EnvSchema = z.object({
   CODE_MAX_OUTPUT_CHARS: z.coerce.number().int().positive().default(20_000),
 
   RUN_EXPIRY_SECONDS: z.coerce.number().int().positive().default(600),
+  SUBMIT_WAIT_MS: z.coerce.number().int().positive().default(10_000),
+
+  HEALTH_TIMEOUT_MS: z.coerce.number().int().positive().default(2_000),
+  HEALTH_DETAILS: bool.default(false),
 
   API_WORKER: bool.default(true),
   WORKFLOW_BUNDLE_PATH: optionalString,
@@ -107,6 +112,8 @@ export interface Config {
     callTimeoutMs: number;
     maxRepeatChars: number;
     maxAttempts: number;
+    /** Longest wait before retrying a failed model call, whatever its `retry-after` asks. */
+    maxRetryDelayMs: number;
   };
   /** The code interpreter's sandbox (src/sandbox). */
   code: {
@@ -116,6 +123,9 @@ export interface Config {
     limits: SandboxLimits;
   };
   runExpirySeconds: number;
+  /** Longest a submit_tool_outputs request waits for a worker to take the outputs. */
+  submitWaitMs: number;
+  health: { timeoutMs: number; details: boolean };
   worker: {
     /** The API process runs a worker too, and starts runs on it eagerly. */
     inApi: boolean;
@@ -188,6 +198,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       callTimeoutMs: e.LLM_CALL_TIMEOUT_MS,
       maxRepeatChars: e.LLM_MAX_REPEAT_CHARS,
       maxAttempts: e.LLM_MAX_ATTEMPTS,
+      maxRetryDelayMs: e.LLM_MAX_RETRY_DELAY_MS,
     },
     code: {
       backend: e.CODE_SANDBOX,
@@ -204,6 +215,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       },
     },
     runExpirySeconds: e.RUN_EXPIRY_SECONDS,
+    submitWaitMs: e.SUBMIT_WAIT_MS,
+    health: { timeoutMs: e.HEALTH_TIMEOUT_MS, details: e.HEALTH_DETAILS },
     worker: {
       inApi: e.API_WORKER,
       workflowBundlePath: e.WORKFLOW_BUNDLE_PATH,
