@@ -6,7 +6,9 @@ import type { Deps } from '../services/deps.js';
 import { ApiError, fromDomainError, invalidUrl, methodNotAllowed, unauthorized } from './errors.js';
 import { assistantRoutes } from './assistants/routes.js';
 import { healthRoutes, type HealthCheck } from './health/routes.js';
+import { conversationRoutes } from './conversations/routes.js';
 import { messageRoutes } from './messages/routes.js';
+import { responseRoutes } from './responses/routes.js';
 import { runRoutes } from './runs/routes.js';
 import { threadRoutes } from './threads/routes.js';
 
@@ -18,6 +20,8 @@ export function createApp(deps: Deps, health: HealthCheck): Koa {
   assistantRoutes(router, deps);
   threadRoutes(router, deps);
   messageRoutes(router, deps);
+  responseRoutes(router, deps);
+  conversationRoutes(router, deps);
   const open = new Router();
   healthRoutes(open, health);
 
