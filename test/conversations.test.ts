@@ -38,10 +38,10 @@ describe('conversations', () => {
     expect(next.data.map((i) => i.id)).toEqual([added.data[2]!.id]);
     const desc = await openai.conversations.items.list(conv.id);
     expect(desc.data.map((i) => i.id)).toEqual(added.data.map((i) => i.id).reverse());
-    expect(await openai.conversations.items.retrieve(added.data[1]!.id, { conversation_id: conv.id })).toMatchObject({ type: 'function_call_output', call_id: 'call_1', output: 'two' });
-    expect(await openai.conversations.items.delete(added.data[0]!.id, { conversation_id: conv.id })).toMatchObject({ id: conv.id, object: 'conversation' });
+    expect(await openai.conversations.items.retrieve(added.data[1]!.id!, { conversation_id: conv.id })).toMatchObject({ type: 'function_call_output', call_id: 'call_1', output: 'two' });
+    expect(await openai.conversations.items.delete(added.data[0]!.id!, { conversation_id: conv.id })).toMatchObject({ id: conv.id, object: 'conversation' });
     expect((await openai.conversations.items.list(conv.id)).data).toHaveLength(2);
-    expect((await failure(openai.conversations.items.retrieve(added.data[0]!.id, { conversation_id: conv.id }))).status).toBe(404);
+    expect((await failure(openai.conversations.items.retrieve(added.data[0]!.id!, { conversation_id: conv.id }))).status).toBe(404);
   });
 
   it('responses in a conversation append their input and output; the model sees the history', async () => {

@@ -31,9 +31,8 @@ export async function responseRun(input: ResponseWorkflowInput): Promise<string>
   };
   try {
     const result = await model.responseTurn(responseId);
-    if (result.kind === 'gone') return 'deleted';
-    if (result.kind === 'ended') return result.status;
-    return await finish({ status: 'cancelled' });
+    // The turn ends every response it starts (function calls included); else it was deleted.
+    return result.kind === 'ended' ? result.status : 'deleted';
   } catch (err) {
     if (isCancellation(err)) return await finish({ status: 'cancelled' });
     return await finish({ status: 'failed', error: errorOf(err) });
