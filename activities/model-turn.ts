@@ -1,25 +1,22 @@
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { Context } from '@temporalio/activity';
 import type { Db } from '../src/db/client.js';
 import type { RunRecord } from '../src/db/records.js';
 import { awaitNewRun } from '../src/db/run-lock.js';
 import { updateMessage } from '../src/db/messages.js';
 import { deleteSteps, readTranscript, stepsOfTurn, updateStep } from '../src/db/runs.js';
 import { publish } from '../src/events/publish.js';
-import { LlmError, modelFor, type ChatRequest, type LlmConfig, type ToolChoice } from '../src/llm/index.js';
+import type { ToolChoice } from '../src/llm/index.js';
 import type { Logger } from '../src/log.js';
 import { isTerminal } from '../src/run-status.js';
 import { nowSeconds } from '../src/time.js';
 import { messageEvent, stepEvent, type StreamEvent } from '../src/wire/stream-events.js';
-import { modelCallFailure } from './model-failure.js';
 import type { RunState } from './run-state.js';
 import type { ToolRegistry } from './tools/registry.js';
 import { AssistantsProjector, stepKey } from './turn/assistants-projector.js';
 import { conversationFor } from './turn/conversation.js';
+import { driveTurn, type ModelTurnConfig } from './turn/drive.js';
 import { TurnMachine } from './turn/machine.js';
 import type { TurnResult } from './types.js';
-
-/** The model adapters' settings and the retry cap (LLM_MAX_RETRY_DELAY_MS). */
-export type ModelTurnConfig = LlmConfig & { maxRetryDelayMs: number };
 
 type Begun = Awaited<ReturnType<RunState['beginTurn']>>;
 
@@ -31,9 +28,9 @@ function notStarted(begun: Exclude<Begun, 'ok'>): TurnResult {
 }
 
 /**
- * One model call of a run: the model's stream drives the turn's state machine, whose projector
- * writes the steps and message and publishes their events as it goes. Steps are keyed by turn,
- * so a retried attempt replaces what an earlier attempt wrote instead of adding more.
+ * One model call of a run: the model's stream drives the turn's state machine (./turn/drive.ts),
+ * whose projector writes the steps and message and publishes their events as it goes. Steps are
+ * keyed by turn, so a retried attempt replaces what an earlier attempt wrote instead of adding more.
  */
 export function modelTurnActivity(db: Db, llm: ModelTurnConfig, log: Logger, tools: ToolRegistry, state: Pick<RunState, 'loadRun' | 'beginTurn'>) {
   return async function modelTurn(runId: string, turn: number): Promise<TurnResult> {
@@ -44,52 +41,30 @@ export function modelTurnActivity(db: Db, llm: ModelTurnConfig, log: Logger, too
     if (!run) return { kind: 'gone' };
     if (run.status === 'cancelling') return { kind: 'cancelling' };
     if (isTerminal(run.status)) return { kind: 'ended', status: run.status };
-    const runLog = log.child({ run_id: runId, turn, attempt: ctx.info.attempt });
 
     // Only those reads stand between here and the model call. Starting the turn (queued →
-    // in_progress, clearing what an earlier attempt left) runs alongside the call; the
-    // projector waits for it before its first write, and a run that cannot start stops the call.
-    const stop = new AbortController();
+    // in_progress, clearing what an earlier attempt left) runs alongside the call.
     const ready = Promise.all([state.beginTurn(run), replaceEarlierAttempt(db, run, turn)]).then(([begun]) => begun);
-    ready.then(
-      (begun) => begun !== 'ok' && stop.abort(),
-      () => stop.abort(),
-    );
-    const machine = new TurnMachine(new AssistantsProjector(db, run, turn, tools, ready));
-    const request: ChatRequest = {
-      model: run.model,
-      messages: conversationFor(run, transcript, turn, tools),
-      tools: tools.offered(run.tools),
-      toolChoice: toolChoiceOf(run.toolChoice),
-      parallelToolCalls: run.parallelToolCalls,
-      temperature: run.temperature,
-      topP: run.topP,
-      maxTokens: run.maxCompletionTokens,
-      responseFormat: run.responseFormat,
-      signal: AbortSignal.any([ctx.cancellationSignal, stop.signal]),
-    };
-    // Heartbeats carry cancellation to us and tell Temporal the worker is alive while the model thinks.
-    const beat = setInterval(() => ctx.heartbeat(), 1000);
-    try {
-      for await (const ev of modelFor(run.model, llm).stream(request)) await machine.apply(ev);
-    } catch (err) {
-      // The turn never started (or its start failed): nothing was written, nothing to keep.
-      const begun = await ready;
-      if (begun !== 'ok') return notStarted(begun);
-      await machine.keepPartial().catch((e: unknown) => runLog.error({ err: e }, 'could not save the partial answer'));
-      if (err instanceof LlmError) {
-        const failure = modelCallFailure(err, { maxRetryDelayMs: llm.maxRetryDelayMs, attempt: ctx.info.attempt, expiresAt: run.expiresAt });
-        runLog.warn({ code: err.code, retryable: !failure.nonRetryable, retry_in_ms: failure.nextRetryDelay, err: err.message }, 'model call failed');
-        throw failure;
-      }
-      throw err;
-    } finally {
-      clearInterval(beat);
-    }
-    const begun = await ready;
-    if (begun !== 'ok') return notStarted(begun);
-    if (!machine.finished) throw ApplicationFailure.retryable('The model stream ended without a finish event', 'server_error');
-    return machine.end(run.maxCompletionTokens !== null);
+    return driveTurn({
+      llm,
+      machine: new TurnMachine(new AssistantsProjector(db, run, turn, tools, ready)),
+      request: {
+        model: run.model,
+        messages: conversationFor(run, transcript, turn, tools),
+        tools: tools.offered(run.tools),
+        toolChoice: toolChoiceOf(run.toolChoice),
+        parallelToolCalls: run.parallelToolCalls,
+        temperature: run.temperature,
+        topP: run.topP,
+        maxTokens: run.maxCompletionTokens,
+        responseFormat: run.responseFormat,
+      },
+      ready,
+      notStarted: (begun) => (begun === 'ok' ? undefined : notStarted(begun)),
+      completionCap: run.maxCompletionTokens !== null,
+      expiresAt: run.expiresAt,
+      log: log.child({ run_id: runId, turn, attempt: ctx.info.attempt }),
+    });
   };
 }
 

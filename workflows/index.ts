@@ -1,2 +1,3 @@
 /** The worker's workflow bundle entry: every workflow type it runs. */
 export { assistantRun } from './run.js';
+export { responseRun } from './response.js';

@@ -53,6 +53,9 @@ export interface ToolDeltas {
   outputs(done: StoredToolCall): DeltaBody;
 }
 
+/** The server tools this build has; file_search and code_interpreter join here as they land. */
+export const serverTools: readonly ServerTool[] = [];
+
 /** How the workflow is to handle each call of a turn: the client's, or one to run here. */
 export type Dispatch = { kind: 'client'; id: string } | { kind: 'server'; id: string; timeoutMs: number };
 
@@ -66,6 +69,11 @@ export class ToolRegistry {
 
   constructor(serverTools: readonly ServerTool[] = []) {
     this.#byName = new Map(serverTools.map((t) => [t.spec.name, t]));
+  }
+
+  /** Whether a server tool of this type is here to run. */
+  serves(type: string): boolean {
+    return this.#byType(type) !== undefined;
   }
 
   /** The functions offered for a run: its function tools, then the server tools it enables. */

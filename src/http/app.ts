@@ -7,7 +7,9 @@ import { ApiError, invalidUrl, toApiError, unauthorized } from './errors.js';
 import { idempotency } from './idempotency.js';
 import { assistantRoutes } from './assistants/routes.js';
 import { healthRoutes, type HealthCheck } from './health/routes.js';
+import { conversationRoutes } from './conversations/routes.js';
 import { messageRoutes } from './messages/routes.js';
+import { responseRoutes } from './responses/routes.js';
 import { runRoutes } from './runs/routes.js';
 import { threadRoutes } from './threads/routes.js';
 
@@ -19,6 +21,8 @@ export function createApp(deps: Deps, health: HealthCheck): Koa {
   assistantRoutes(router, deps);
   threadRoutes(router, deps);
   messageRoutes(router, deps);
+  responseRoutes(router, deps);
+  conversationRoutes(router, deps);
   const open = new Router();
   healthRoutes(open, health);
 

@@ -21,6 +21,7 @@ import { nowSeconds } from '../time.js';
 import { runEvent } from '../wire/stream-events.js';
 import type { Deps } from './deps.js';
 import { normalizeTools } from './tools.js';
+import { startedWithWrite } from './workflow-start.js';
 
 /** The body of a run update (the thread comes from the path). */
 export type RunChanges = Omit<RunUpdateParams, 'thread_id'>;
@@ -111,11 +112,7 @@ async function startRun<T>(deps: Deps, tx: Tx, plan: RunPlan, writeFirst: () => 
     ],
     staticSummary: summaryOf(plan),
   });
-  // Both settle before the transaction may end: nothing can touch it after its callback returns.
-  const [written, started] = await Promise.allSettled([write, start]);
-  if (written.status === 'rejected') throw written.reason;
-  if (started.status === 'rejected') throw started.reason;
-  return written.value;
+  return startedWithWrite(write, start);
 }
 
 /**
