@@ -4,7 +4,9 @@ import path from 'node:path';
 import { createActivities } from '../activities/index.js';
 import type { Config } from './config.js';
 import { createDb } from './db/client.js';
+import type { Endpoints } from './endpoints.js';
 import type { Logger } from './log.js';
+import { objectStore } from './storage.js';
 
 export interface RunningWorker {
   close(): Promise<void>;
@@ -40,18 +42,19 @@ export function installRuntime(log: Logger): void {
 }
 
 /**
- * Polls the run task queue until closed; connects to Postgres and Temporal but starts neither.
+ * Polls the run task queue until closed; connects to Postgres, Temporal and S3 but starts none.
  * Given a `connection` (the API's, shared with its client for eager workflow start), it uses
  * that one and leaves closing it to its owner.
  */
 export async function startWorker(
   config: Config,
-  endpoints: { databaseUrl: string; temporalAddress: string },
+  endpoints: Endpoints,
   log: Logger,
   shared?: NativeConnection,
 ): Promise<RunningWorker> {
   installRuntime(log);
   const db = createDb(endpoints.databaseUrl, config.worker.dbPoolSize);
+  const storage = objectStore(config.s3, endpoints.s3Endpoint);
   const connection = shared ?? (await NativeConnection.connect({ address: endpoints.temporalAddress }));
   const source = workflowSource(config.worker.workflowBundlePath);
   if (source.workflowsPath) log.info('bundling workflow code (set WORKFLOW_BUNDLE_PATH to a prebuilt bundle to skip this)…');
@@ -60,7 +63,7 @@ export async function startWorker(
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     ...source,
-    activities: createActivities(db, config.llm, log),
+    activities: createActivities(db, storage, config.llm, log),
     // Runs parked in requires_action are evicted and replayed when their update or timer comes.
     maxCachedWorkflows: config.worker.maxCachedWorkflows,
     maxConcurrentActivityTaskExecutions: config.worker.maxConcurrentActivities,
