@@ -25,10 +25,7 @@ export function objectStore(s3: Config['s3'], endpoint: string): ObjectStore {
   return new ObjectStore(s3Client(endpoint, s3.accessKey, s3.secretKey, s3.region), s3.bucket);
 }
 
-/**
- * S3's smallest multipart part. An upload holds at most one part (and its copy) in memory,
- * whatever the file's size.
- */
+/** S3's smallest multipart part. */
 const PART_BYTES = 5 * 1024 * 1024;
 
 /** The objects of one bucket: where the Files API keeps file content. */
@@ -40,41 +37,44 @@ export class ObjectStore {
 
   /**
    * Streams `body`, whose length is not known ahead (a multipart request's file), into `key`:
-   * one PUT if it ends within a part, else a multipart upload, part by part. minio's own
-   * `putObject` of a stream of unknown length buffers parts of ~550 MB and never settles if
-   * its source fails, hence this loop. If the body or S3 fails midway, the parts sent so far
-   * are aborted: a failed upload leaves nothing behind.
+   * one PUT if it ends within a part, else a multipart upload, part by part, so an upload holds
+   * one part in memory whatever the file's size. (minio's `putObject` of a stream of unknown
+   * length buffers parts of ~550 MB and never settles if its source fails.) If the body or S3
+   * fails midway, the parts sent so far are aborted: a failed upload leaves nothing behind.
    */
   async put(key: string, body: AsyncIterable<Buffer>, contentType: string): Promise<void> {
     const headers = { 'Content-Type': contentType };
+    // Reused for every part. Unfilled pages of an allocUnsafe buffer are never touched, so a
+    // small file costs only what it fills.
+    const part = Buffer.allocUnsafe(PART_BYTES);
+    let filled = 0;
     let uploadId: string | undefined;
-    const parts: { part: number; etag: string }[] = [];
-    let pending: Buffer[] = [];
-    let pendingBytes = 0;
+    const etags: { part: number; etag: string }[] = [];
     const sendPart = async () => {
       uploadId ??= await this.client.initiateNewMultipartUpload(this.bucket, key, headers);
-      const payload = Buffer.concat(pending, pendingBytes);
-      pending = [];
-      pendingBytes = 0;
-      const part = parts.length + 1;
+      const partNumber = etags.length + 1;
       const { etag } = await this.client.uploadPart(
-        { bucketName: this.bucket, objectName: key, uploadID: uploadId, partNumber: part, headers: { 'Content-Length': payload.length } },
-        payload,
+        { bucketName: this.bucket, objectName: key, uploadID: uploadId, partNumber, headers: { 'Content-Length': filled } },
+        part.subarray(0, filled),
       );
-      parts.push({ part, etag });
+      etags.push({ part: partNumber, etag });
+      filled = 0;
     };
     try {
       for await (const chunk of body) {
-        pending.push(chunk);
-        pendingBytes += chunk.length;
-        if (pendingBytes >= PART_BYTES) await sendPart();
+        for (let offset = 0; offset < chunk.length; ) {
+          const copied = chunk.copy(part, filled, offset);
+          filled += copied;
+          offset += copied;
+          if (filled === PART_BYTES) await sendPart();
+        }
       }
       if (uploadId === undefined) {
-        await this.client.putObject(this.bucket, key, Buffer.concat(pending, pendingBytes), pendingBytes, headers);
+        await this.client.putObject(this.bucket, key, part.subarray(0, filled), filled, headers);
         return;
       }
-      if (pendingBytes > 0) await sendPart();
-      await this.client.completeMultipartUpload(this.bucket, key, uploadId, parts);
+      if (filled > 0) await sendPart();
+      await this.client.completeMultipartUpload(this.bucket, key, uploadId, etags);
     } catch (err) {
       if (uploadId !== undefined) await this.client.abortMultipartUpload(this.bucket, key, uploadId);
       throw err;
