@@ -7,6 +7,7 @@
 import { Client as TemporalClient, Connection } from '@temporalio/client';
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { request } from 'node:http';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -215,6 +216,22 @@ describe('files: bad uploads leave nothing behind', () => {
     const err = await refused({ file: await toFile(randomBytes(MAX + 1), filename), purpose: 'assistants' }, filename);
     expect(err.status).toBe(413);
     expect(err.error).toEqual({ message: `File is too large: the maximum file size is ${MAX} bytes.`, type: 'invalid_request_error', param: 'file', code: 'file_too_large' });
+  });
+
+  it('a client that goes away mid-upload leaves nothing behind', async () => {
+    const filename = uniqueName('bin');
+    const boundary = 'x-boundary';
+    const { port } = new URL(api.url);
+    const req = request({ host: '127.0.0.1', port, method: 'POST', path: '/v1/files', headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } });
+    req.on('error', () => {});
+    req.write(`--${boundary}\r\ncontent-disposition: form-data; name="purpose"\r\n\r\nassistants\r\n`);
+    req.write(`--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="${filename}"\r\ncontent-type: application/octet-stream\r\n\r\n`);
+    // More than a part, so a multipart upload is under way when the client goes.
+    for (let i = 0; i < 7; i++) await new Promise((r) => req.write(randomBytes(1024 * 1024), r));
+    await expect.poll(async () => (await bucketContents()).length, { timeout: 10_000 }).toBe(1);
+    req.destroy();
+    await expect.poll(bucketContents, { timeout: 10_000 }).toEqual([]);
+    expect(await rowsNamed(filename)).toBe(0);
   });
 });
 
