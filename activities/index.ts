@@ -1,5 +1,7 @@
 import type { Db } from '../src/db/client.js';
 import type { Logger } from '../src/log.js';
+import type { ObjectStore } from '../src/storage.js';
+import { fileActivities } from './files.js';
 import { modelTurnActivity } from './model-turn.js';
 import { runStateActivities } from './run-state.js';
 import { responseStateActivities } from './response-state.js';
@@ -9,15 +11,15 @@ import { serverToolActivity } from './tools/server-tool.js';
 import type { ModelTurnConfig } from './turn/drive.js';
 
 export type { RunOutcome } from '../src/run-status.js';
+export type { FileActivities } from './files.js';
 export type { ToolOutput, TurnResult } from './types.js';
 export type { ResponseEnd } from './response-state.js';
 
 /**
- * Every activity of the run and response workflows, bound to the worker's connections. `tools` holds the
- * server-side tools runs may use (none are built in yet: file_search and code_interpreter
- * arrive as entries of it).
+ * Every activity of the run, response and file-expiry workflows, bound to the worker's
+ * connections. `tools` holds the server-side tools runs may use.
  */
-export function createActivities(db: Db, llm: ModelTurnConfig, log: Logger, tools = new ToolRegistry(serverTools)) {
+export function createActivities(db: Db, storage: ObjectStore, llm: ModelTurnConfig, log: Logger, tools = new ToolRegistry(serverTools)) {
   const { loadRun, beginTurn, requireAction, recordToolOutputs, completeToolStep, finishRun } = runStateActivities(db);
   const { beginResponse, finishResponse } = responseStateActivities(db);
   return {
@@ -30,6 +32,7 @@ export function createActivities(db: Db, llm: ModelTurnConfig, log: Logger, tool
     // The response workflow's (workflows/response.ts).
     responseTurn: responseTurnActivity(db, llm, log, tools, beginResponse),
     finishResponse,
+    ...fileActivities({ db, storage }),
   };
 }
 

@@ -75,6 +75,10 @@ const EnvSchema = z.object({
   HEALTH_TIMEOUT_MS: z.coerce.number().int().positive().default(2_000),
   HEALTH_DETAILS: bool.default(false),
 
+  // The `files` table's `bytes` is a 32-bit integer.
+  MAX_FILE_BYTES: z.coerce.number().int().positive().max(2 ** 31 - 1).default(512 * 1024 * 1024),
+  FILE_MIN_EXPIRY_SECONDS: z.coerce.number().int().positive().default(3600),
+
   API_WORKER: bool.default(true),
   WORKFLOW_BUNDLE_PATH: optionalString,
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(64),
@@ -126,6 +130,11 @@ export interface Config {
   /** Longest a submit_tool_outputs request waits for a worker to take the outputs. */
   submitWaitMs: number;
   health: { timeoutMs: number; details: boolean };
+  files: {
+    maxBytes: number;
+    /** Smallest `expires_after.seconds` accepted: OpenAI's 3600; lower only for tests. */
+    minExpirySeconds: number;
+  };
   worker: {
     /** The API process runs a worker too, and starts runs on it eagerly. */
     inApi: boolean;
@@ -217,6 +226,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     runExpirySeconds: e.RUN_EXPIRY_SECONDS,
     submitWaitMs: e.SUBMIT_WAIT_MS,
     health: { timeoutMs: e.HEALTH_TIMEOUT_MS, details: e.HEALTH_DETAILS },
+    files: { maxBytes: e.MAX_FILE_BYTES, minExpirySeconds: e.FILE_MIN_EXPIRY_SECONDS },
     worker: {
       inApi: e.API_WORKER,
       workflowBundlePath: e.WORKFLOW_BUNDLE_PATH,

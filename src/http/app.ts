@@ -6,6 +6,7 @@ import type { Deps } from '../services/deps.js';
 import { ApiError, invalidUrl, toApiError, unauthorized } from './errors.js';
 import { idempotency } from './idempotency.js';
 import { assistantRoutes } from './assistants/routes.js';
+import { fileRoutes } from './files/routes.js';
 import { healthRoutes, type HealthCheck } from './health/routes.js';
 import { conversationRoutes } from './conversations/routes.js';
 import { messageRoutes } from './messages/routes.js';
@@ -23,6 +24,7 @@ export function createApp(deps: Deps, health: HealthCheck): Koa {
   messageRoutes(router, deps);
   responseRoutes(router, deps);
   conversationRoutes(router, deps);
+  fileRoutes(router, deps);
   const open = new Router();
   healthRoutes(open, health);
 
