@@ -3,6 +3,7 @@ import type { Message, MessageContent } from 'openai/resources/beta/threads/mess
 import type { Run } from 'openai/resources/beta/threads/runs/runs';
 import type { RunStep } from 'openai/resources/beta/threads/runs/steps';
 import type { AssistantResponseFormatOption, AssistantToolChoiceOption } from 'openai/resources/beta/threads/threads';
+import type { ReasoningEffort } from 'openai/resources/shared';
 import type { Message as MessageRow, Run as RunRow, RunStep as RunStepRow } from '../generated/prisma/client.js';
 
 /**
@@ -25,7 +26,7 @@ export type StepLastError = NonNullable<RunStep['last_error']>;
 
 export type RunRecord = Omit<
   RunRow,
-  'requiredAction' | 'lastError' | 'incompleteDetails' | 'usage' | 'tools' | 'truncationStrategy' | 'toolChoice' | 'responseFormat'
+  'requiredAction' | 'lastError' | 'incompleteDetails' | 'usage' | 'tools' | 'truncationStrategy' | 'toolChoice' | 'responseFormat' | 'reasoningEffort'
 > & {
   requiredAction: RequiredAction | null;
   lastError: RunLastError | null;
@@ -35,6 +36,8 @@ export type RunRecord = Omit<
   truncationStrategy: TruncationStrategy;
   toolChoice: AssistantToolChoiceOption;
   responseFormat: AssistantResponseFormatOption;
+  /** A text column, written only from the validated request or the assistant. */
+  reasoningEffort: ReasoningEffort;
 };
 
 export type StepRecord = Omit<RunStepRow, 'stepDetails' | 'lastError' | 'usage' | 'modelUsage'> & {

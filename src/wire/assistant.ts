@@ -1,8 +1,12 @@
 import type { Assistant, AssistantDeleted, AssistantTool } from 'openai/resources/beta/assistants';
+import type { ReasoningEffort } from 'openai/resources/shared';
 import type { Assistant as AssistantRow } from '../generated/prisma/client.js';
 import { metadataOf, responseFormatOf } from './common.js';
 
-export function assistantToWire(row: AssistantRow): Assistant {
+/** The `openai` package's Assistant lacks `reasoning_effort`, which OpenAI echoes. */
+export type WireAssistant = Assistant & { reasoning_effort: ReasoningEffort };
+
+export function assistantToWire(row: AssistantRow): WireAssistant {
   return {
     id: row.id,
     object: 'assistant',
@@ -17,6 +21,7 @@ export function assistantToWire(row: AssistantRow): Assistant {
     temperature: row.temperature ?? 1.0,
     top_p: row.topP ?? 1.0,
     response_format: responseFormatOf(row.responseFormat),
+    reasoning_effort: row.reasoningEffort as ReasoningEffort,
   };
 }
 

@@ -1,8 +1,12 @@
 import type { Run, RunStatus } from 'openai/resources/beta/threads/runs/runs';
+import type { ReasoningEffort } from 'openai/resources/shared';
 import type { RunRecord } from '../db/records.js';
 import { metadataOf } from './common.js';
 
-export function runToWire(row: RunRecord): Run {
+/** The `openai` package's Run lacks `reasoning_effort`, which OpenAI echoes. */
+export type WireRun = Run & { reasoning_effort: ReasoningEffort };
+
+export function runToWire(row: RunRecord): WireRun {
   return {
     id: row.id,
     object: 'thread.run',
@@ -31,5 +35,6 @@ export function runToWire(row: RunRecord): Run {
     tool_choice: row.toolChoice,
     parallel_tool_calls: row.parallelToolCalls,
     response_format: row.responseFormat,
+    reasoning_effort: row.reasoningEffort,
   };
 }
