@@ -21,7 +21,7 @@ export function createActivities(db: Db, llm: LlmConfig, log: Logger, tools = ne
     recordToolOutputs,
     completeToolStep,
     finishRun,
-    modelTurn: modelTurnActivity(db, llm, log, tools, { loadRun, beginTurn }),
+    modelTurn: modelTurnActivity(db, llm, log, tools, { loadRun, beginTurn, finishRun }),
     serverToolCall: serverToolActivity(db, tools, log),
   };
 }
