@@ -54,7 +54,7 @@ beforeAll(async () => {
   const assistant = await openai.beta.assistants.create({ model });
   const thread = await openai.beta.threads.create({ messages: [{ role: 'user', content: 'hi' }] });
   const [message] = (await openai.beta.threads.messages.list(thread.id)).data;
-  const run = await openai.beta.threads.runs.createAndPoll(thread.id, { assistant_id: assistant.id });
+  const run = await openai.beta.threads.runs.createAndPoll(thread.id, { assistant_id: assistant.id }, { pollIntervalMs: 100 });
   expect(run.status).toBe('completed');
   ids = { assistant: assistant.id, thread: thread.id, message: message!.id, run: run.id };
 });
