@@ -86,7 +86,9 @@ function plant(body: unknown, path: (string | number)[], bad: unknown, asKey: bo
   let parent = copy;
   for (const p of path.slice(0, -1)) parent = parent[p] as Record<string | number, unknown>;
   const last = path.at(-1)!;
-  if (asKey && typeof bad === 'string' && typeof parent[last] === 'object') (parent[last] as Record<string, unknown>)[bad] = 'x';
+  const target = parent[last];
+  // A key goes into an object; an array has none that JSON would send.
+  if (asKey && typeof bad === 'string' && target !== null && typeof target === 'object' && !Array.isArray(target)) (target as Record<string, unknown>)[bad] = 'x';
   else parent[last] = bad;
   return copy;
 }
