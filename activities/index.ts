@@ -27,7 +27,7 @@ export function createActivities(db: Db, storage: ObjectStore, llm: ModelTurnCon
     recordToolOutputs,
     completeToolStep,
     finishRun,
-    modelTurn: modelTurnActivity(db, llm, log, tools, { loadRun, beginTurn }),
+    modelTurn: modelTurnActivity(db, llm, log, tools, { loadRun, beginTurn, finishRun }),
     serverToolCall: serverToolActivity(db, tools, log),
     // The response workflow's (workflows/response.ts).
     responseTurn: responseTurnActivity(db, llm, log, tools, beginResponse),

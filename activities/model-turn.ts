@@ -32,7 +32,7 @@ function notStarted(begun: Exclude<Begun, 'ok'>): TurnResult {
  * whose projector writes the steps and message and publishes their events as it goes. Steps are
  * keyed by turn, so a retried attempt replaces what an earlier attempt wrote instead of adding more.
  */
-export function modelTurnActivity(db: Db, llm: ModelTurnConfig, log: Logger, tools: ToolRegistry, state: Pick<RunState, 'loadRun' | 'beginTurn'>) {
+export function modelTurnActivity(db: Db, llm: ModelTurnConfig, log: Logger, tools: ToolRegistry, state: Pick<RunState, 'loadRun' | 'beginTurn' | 'finishRun'>) {
   return async function modelTurn(runId: string, turn: number): Promise<TurnResult> {
     const ctx = Context.current();
     // The API may still be committing the run (src/db/run-lock.ts).
@@ -41,29 +41,41 @@ export function modelTurnActivity(db: Db, llm: ModelTurnConfig, log: Logger, too
     if (!run) return { kind: 'gone' };
     if (run.status === 'cancelling') return { kind: 'cancelling' };
     if (isTerminal(run.status)) return { kind: 'ended', status: run.status };
+    const runLog = log.child({ run_id: runId, turn, attempt: ctx.info.attempt });
+    /** The prompt exceeds `max_prompt_tokens`: the run ends `incomplete` without calling the model. */
+    const promptTooLong = async (begun: Begun): Promise<TurnResult> => {
+      if (begun !== 'ok') return notStarted(begun);
+      runLog.info({ max_prompt_tokens: run.maxPromptTokens }, 'prompt does not fit max_prompt_tokens');
+      await state.finishRun(runId, { status: 'incomplete', reason: 'max_prompt_tokens' });
+      return { kind: 'ended', status: 'incomplete' };
+    };
 
     // Only those reads stand between here and the model call. Starting the turn (queued →
     // in_progress, clearing what an earlier attempt left) runs alongside the call.
     const ready = Promise.all([state.beginTurn(run), replaceEarlierAttempt(db, run, turn)]).then(([begun]) => begun);
+    const offered = tools.offered(run.tools);
+    const messages = conversationFor(run, transcript, turn, tools, offered);
+    if (!messages) return promptTooLong(await ready);
     return driveTurn({
       llm,
       machine: new TurnMachine(new AssistantsProjector(db, run, turn, tools, ready)),
       request: {
         model: run.model,
-        messages: conversationFor(run, transcript, turn, tools),
-        tools: tools.offered(run.tools),
+        messages,
+        tools: offered,
         toolChoice: toolChoiceOf(run.toolChoice),
         parallelToolCalls: run.parallelToolCalls,
         temperature: run.temperature,
         topP: run.topP,
         maxTokens: run.maxCompletionTokens,
         responseFormat: run.responseFormat,
+        reasoningEffort: run.reasoningEffort,
       },
       ready,
       notStarted: (begun) => (begun === 'ok' ? undefined : notStarted(begun)),
       completionCap: run.maxCompletionTokens !== null,
       expiresAt: run.expiresAt,
-      log: log.child({ run_id: runId, turn, attempt: ctx.info.attempt }),
+      log: runLog,
     });
   };
 }

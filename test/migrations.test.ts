@@ -2,7 +2,7 @@
  * Our own migration runner (src/db/migrate.ts) keeps Prisma's bookkeeping, so Prisma agrees
  * with it: `prisma migrate status` is happy, `_prisma_migrations` holds one finished row per
  * migration folder with Prisma's checksum, a second run applies nothing, and the migration SQL
- * is what Prisma generates from the schema.
+ * build exactly the schema Prisma generates.
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -40,6 +40,23 @@ async function migrationFolders(): Promise<string[]> {
     .filter((e) => e.isDirectory())
     .map((e) => e.name)
     .sort();
+}
+
+/** Tables, columns, indexes and constraints, in an order that does not depend on how they were added. */
+async function catalog(url: string) {
+  const columns = await sql(
+    `SELECT table_name, column_name, data_type, is_nullable, column_default FROM information_schema.columns
+     WHERE table_schema = 'public' AND table_name <> '_prisma_migrations' ORDER BY table_name, column_name`,
+    [],
+    url,
+  );
+  const indexes = await sql(`SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' AND tablename <> '_prisma_migrations' ORDER BY indexname`, [], url);
+  const constraints = await sql(
+    `SELECT conname, pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE connamespace = 'public'::regnamespace AND conrelid::regclass::text <> '_prisma_migrations' ORDER BY conname`,
+    [],
+    url,
+  );
+  return { columns, indexes, constraints };
 }
 
 const migrationSql = (name: string) => readFile(path.join(MIGRATIONS_DIR, name, 'migration.sql'), 'utf8');

@@ -1,14 +1,16 @@
-import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import Koa from 'koa';
 import { randomBytes } from 'node:crypto';
 import type { Deps } from '../services/deps.js';
-import { ApiError, invalidUrl, toApiError, unauthorized } from './errors.js';
+import { invalidUrl, toApiError, unauthorized } from './errors.js';
 import { idempotency } from './idempotency.js';
 import { assistantRoutes } from './assistants/routes.js';
+import { assistantsV1Hints } from './assistants-v1.js';
+import { jsonBody } from './body.js';
 import { fileRoutes } from './files/routes.js';
 import { healthRoutes, type HealthCheck } from './health/routes.js';
 import { conversationRoutes } from './conversations/routes.js';
+import { guardPathParams, inputGuard } from './input-guard.js';
 import { messageRoutes } from './messages/routes.js';
 import { responseRoutes } from './responses/routes.js';
 import { runRoutes } from './runs/routes.js';
@@ -25,6 +27,7 @@ export function createApp(deps: Deps, health: HealthCheck): Koa {
   responseRoutes(router, deps);
   conversationRoutes(router, deps);
   fileRoutes(router, deps);
+  guardPathParams(router);
   const open = new Router();
   healthRoutes(open, health);
 
@@ -33,17 +36,9 @@ export function createApp(deps: Deps, health: HealthCheck): Koa {
   app.use(stripVersionPrefix);
   app.use(open.routes());
   app.use(auth(deps.config.apiKeys));
-  app.use(
-    bodyParser({
-      enableTypes: ['json'],
-      jsonLimit: deps.config.bodyLimit,
-      // Everything the SDK sends is JSON; accept bodies whose content type was forgotten too.
-      detectJSON: (ctx) => ctx.method !== 'GET' && !ctx.is('multipart/*', 'urlencoded'),
-      onError: (err) => {
-        throw bodyError(err as Error & { status?: number; type?: string });
-      },
-    }),
-  );
+  app.use(jsonBody(deps.config.bodyLimit));
+  app.use(inputGuard);
+  app.use(assistantsV1Hints);
   app.use(idempotency(deps.db));
   app.use(async (ctx, next) => {
     await next();
@@ -81,20 +76,6 @@ function errors(): Koa.Middleware {
       if (apiError.status >= 500) ctx.state.log.error({ err }, 'request failed');
     }
   };
-}
-
-function bodyError(err: Error & { status?: number; type?: string }): ApiError {
-  if (err.status === 413 || err.type === 'entity.too.large') {
-    return new ApiError(413, 'Request body is too large.', 'invalid_request_error', null, 'request_too_large');
-  }
-  if (err.status === 415) return new ApiError(415, err.message, 'invalid_request_error', null, 'unsupported_media_type');
-  return new ApiError(
-    400,
-    "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON.)",
-    'invalid_request_error',
-    null,
-    null,
-  );
 }
 
 /** The seed's clients use baseURL `http://localhost:3000`, others `…/v1`: serve both. */

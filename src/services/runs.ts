@@ -1,5 +1,6 @@
 import { ApplicationFailure, WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import { createHash } from 'node:crypto';
+import type { AssistantTool } from 'openai/resources/beta/assistants';
 import type { RunCreateParamsBase, RunUpdateParams } from 'openai/resources/beta/threads/runs/runs';
 import type { ThreadCreateAndRunParamsBase } from 'openai/resources/beta/threads/threads';
 import type { ToolOutput } from '../../activities/index.js';
@@ -46,7 +47,9 @@ export function createRun(deps: Deps, threadId: string, input: RunCreateParamsBa
 export function createThreadAndRun(deps: Deps, input: ThreadCreateAndRunParamsBase, runId = newId('run')): Promise<{ thread: ThreadRecord; run: RunRecord }> {
   return deps.db.$transaction(async (tx) => {
     const assistant = await assistantForRun(tx, input.assistant_id);
-    const rows = newThreadRows(input.thread ?? {});
+    // The top-level `tool_resources` are the new thread's, unless the thread brings its own.
+    const given = input.thread ?? {};
+    const rows = newThreadRows({ ...given, tool_resources: given.tool_resources ?? input.tool_resources });
     const plan = { runId, threadId: rows.thread.id, assistant, input };
     const [run, thread] = await startRun(deps, tx, plan, () => insertThread(tx, rows));
     return { thread, run };
@@ -69,6 +72,8 @@ interface RunPlan {
  */
 async function startRun<T>(deps: Deps, tx: Tx, plan: RunPlan, writeFirst: () => Promise<T>): Promise<[RunRecord, T]> {
   const { runId, threadId, assistant, input } = plan;
+  const tools = input.tools ? normalizeTools(input.tools) : (assistant.tools as unknown as AssistantTool[]);
+  requireChosenTool(input.tool_choice, tools);
   await holdNewRun(tx, runId);
   const createdAt = nowSeconds();
   const expiresAt = createdAt + deps.config.runExpirySeconds;
@@ -84,7 +89,7 @@ async function startRun<T>(deps: Deps, tx: Tx, plan: RunPlan, writeFirst: () => 
       model: input.model ?? assistant.model,
       instructions: input.instructions ?? assistant.instructions,
       additionalInstructions: 'additional_instructions' in input ? (input.additional_instructions ?? null) : null,
-      tools: toJson(input.tools ? normalizeTools(input.tools) : assistant.tools),
+      tools: toJson(tools),
       toolResources: jsonOrDbNull(assistant.toolResources),
       metadata: input.metadata ?? {},
       temperature: input.temperature ?? assistant.temperature,
@@ -95,6 +100,7 @@ async function startRun<T>(deps: Deps, tx: Tx, plan: RunPlan, writeFirst: () => 
       toolChoice: toJson(input.tool_choice ?? 'auto'),
       parallelToolCalls: input.parallel_tool_calls ?? true,
       responseFormat: toJson(input.response_format ?? assistant.responseFormat ?? 'auto'),
+      reasoningEffort: ('reasoning_effort' in input ? input.reasoning_effort : null) ?? assistant.reasoningEffort,
     });
     return [run, first];
   })();
@@ -113,6 +119,14 @@ async function startRun<T>(deps: Deps, tx: Tx, plan: RunPlan, writeFirst: () => 
     staticSummary: summaryOf(plan),
   });
   return startedWithWrite(write, start);
+}
+
+/** A `tool_choice` naming a function must name one of the run's tools, as OpenAI checks. */
+function requireChosenTool(choice: RunPlan['input']['tool_choice'], tools: AssistantTool[]): void {
+  if (typeof choice !== 'object' || choice === null || choice.type !== 'function' || !choice.function) return;
+  const name = choice.function.name;
+  if (tools.some((t) => t.type === 'function' && t.function.name === name)) return;
+  throw new InvalidInputError(`Invalid value for 'tool_choice': function '${name}' was not found in 'tools'.`, 'tool_choice', 'invalid_value');
 }
 
 /**
