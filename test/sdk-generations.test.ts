@@ -27,7 +27,7 @@ function weatherCall(run: RunLike) {
   return call;
 }
 
-describe.concurrent.each(generations)('openai-node $major.x ($version)', (gen) => {
+for (const gen of generations) describe.concurrent(`openai-node ${gen.major}.x (${gen.version})`, () => {
   const { sdk, runs } = gen.connect(inject('apiUrl'));
 
   /** The seed's weather bot on a model of the test's own that calls the tool once, then answers. */
