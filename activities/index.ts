@@ -1,7 +1,6 @@
 import type { Db } from '../src/db/client.js';
-import type { LlmConfig } from '../src/llm/index.js';
 import type { Logger } from '../src/log.js';
-import { modelTurnActivity } from './model-turn.js';
+import { modelTurnActivity, type ModelTurnConfig } from './model-turn.js';
 import { runStateActivities } from './run-state.js';
 import { ToolRegistry } from './tools/registry.js';
 import { serverToolActivity } from './tools/server-tool.js';
@@ -14,7 +13,7 @@ export type { ToolOutput, TurnResult } from './types.js';
  * server-side tools runs may use (none are built in yet: file_search and code_interpreter
  * arrive as entries of it).
  */
-export function createActivities(db: Db, llm: LlmConfig, log: Logger, tools = new ToolRegistry()) {
+export function createActivities(db: Db, llm: ModelTurnConfig, log: Logger, tools = new ToolRegistry()) {
   const { loadRun, beginTurn, requireAction, recordToolOutputs, completeToolStep, finishRun } = runStateActivities(db);
   return {
     requireAction,

@@ -10,12 +10,16 @@ import type { Logger } from '../src/log.js';
 import { isTerminal } from '../src/run-status.js';
 import { nowSeconds } from '../src/time.js';
 import { messageEvent, stepEvent, type StreamEvent } from '../src/wire/stream-events.js';
+import { modelCallFailure } from './model-failure.js';
 import type { RunState } from './run-state.js';
 import type { ToolRegistry } from './tools/registry.js';
 import { AssistantsProjector, stepKey } from './turn/assistants-projector.js';
 import { conversationFor } from './turn/conversation.js';
 import { TurnMachine } from './turn/machine.js';
 import type { TurnResult } from './types.js';
+
+/** The model adapters' settings and the retry cap (LLM_MAX_RETRY_DELAY_MS). */
+export type ModelTurnConfig = LlmConfig & { maxRetryDelayMs: number };
 
 type Begun = Awaited<ReturnType<RunState['beginTurn']>>;
 
@@ -31,7 +35,7 @@ function notStarted(begun: Exclude<Begun, 'ok'>): TurnResult {
  * writes the steps and message and publishes their events as it goes. Steps are keyed by turn,
  * so a retried attempt replaces what an earlier attempt wrote instead of adding more.
  */
-export function modelTurnActivity(db: Db, llm: LlmConfig, log: Logger, tools: ToolRegistry, state: Pick<RunState, 'loadRun' | 'beginTurn'>) {
+export function modelTurnActivity(db: Db, llm: ModelTurnConfig, log: Logger, tools: ToolRegistry, state: Pick<RunState, 'loadRun' | 'beginTurn'>) {
   return async function modelTurn(runId: string, turn: number): Promise<TurnResult> {
     const ctx = Context.current();
     // The API may still be committing the run (src/db/run-lock.ts).
@@ -74,13 +78,9 @@ export function modelTurnActivity(db: Db, llm: LlmConfig, log: Logger, tools: To
       if (begun !== 'ok') return notStarted(begun);
       await machine.keepPartial().catch((e: unknown) => runLog.error({ err: e }, 'could not save the partial answer'));
       if (err instanceof LlmError) {
-        runLog.warn({ code: err.code, retryable: err.retryable, err: err.message }, 'model call failed');
-        throw ApplicationFailure.create({
-          type: err.code,
-          message: err.message,
-          nonRetryable: !err.retryable,
-          nextRetryDelay: err.retryAfterMs,
-        });
+        const failure = modelCallFailure(err, { maxRetryDelayMs: llm.maxRetryDelayMs, attempt: ctx.info.attempt, expiresAt: run.expiresAt });
+        runLog.warn({ code: err.code, retryable: !failure.nonRetryable, retry_in_ms: failure.nextRetryDelay, err: err.message }, 'model call failed');
+        throw failure;
       }
       throw err;
     } finally {

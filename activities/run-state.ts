@@ -80,7 +80,7 @@ export function runStateActivities(db: Db) {
       });
     },
 
-    /** Ends the run; open steps and messages are closed to match (openai-contract.md §4 e). */
+    /** Ends the run; open steps and messages are closed to match (docs/wire-contract.md §4 e). */
     async finishRun(runId: string, outcome: RunOutcome): Promise<void> {
       await db.$transaction(async (tx) => publish(tx, runId, closedRunEvents(await runs.closeRun(tx, runId, outcome))));
     },

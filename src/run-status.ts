@@ -1,7 +1,7 @@
 import type { RunStatus } from 'openai/resources/beta/threads/runs/runs';
 
 /**
- * The run lifecycle (openai-contract.md §3), in one place: the API and the activities that
+ * The run lifecycle (docs/wire-contract.md §3), in one place: the API and the activities that
  * write statuses both ask here, and every status write is guarded by it (`transitionSql` in
  * src/db/runs.ts), so a late or repeated write can never move a run backwards.
  */

@@ -1,10 +1,16 @@
 import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel, type WorkerOptions } from '@temporalio/worker';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { createHash } from 'node:crypto';
+import { tmpdir } from 'node:os';
 import { createActivities } from '../activities/index.js';
+import { codeInterpreter } from '../activities/tools/code-interpreter.js';
+import { ToolRegistry } from '../activities/tools/registry.js';
 import type { Config } from './config.js';
 import { createDb } from './db/client.js';
 import type { Logger } from './log.js';
+import { BubblewrapBackend } from './sandbox/bubblewrap.js';
+import { CodeSessions } from './sandbox/sessions.js';
 
 export interface RunningWorker {
   close(): Promise<void>;
@@ -19,6 +25,19 @@ const ROOT = path.resolve(import.meta.dirname, '..');
 function workflowSource(bundlePath: string | undefined): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
   if (bundlePath && existsSync(bundlePath)) return { workflowBundle: { codePath: bundlePath } };
   return { workflowsPath: path.join(ROOT, 'workflows/index.ts') };
+}
+
+/**
+ * The code interpreter's sessions. Their inputs live under the system's temporary directory,
+ * which the sandbox's unprivileged uid can search (DATA_DIR may not be), one directory per
+ * DATA_DIR so instances beside each other keep apart. A missing sandbox is logged once here,
+ * naming what to install, and each call answers with that message.
+ */
+function codeSessions(config: Config, log: Logger): CodeSessions {
+  const backend = new BubblewrapBackend(config.code.venv);
+  backend.check().catch((err: Error) => log.error(err.message));
+  const dir = path.join(tmpdir(), `assistants-code-${createHash('sha256').update(config.dataDir).digest('hex').slice(0, 12)}`);
+  return new CodeSessions(backend, config.code.limits, config.code.idleSeconds, dir, log);
 }
 
 let runtimeInstalled = false;
@@ -54,13 +73,14 @@ export async function startWorker(
   const db = createDb(endpoints.databaseUrl, config.worker.dbPoolSize);
   const connection = shared ?? (await NativeConnection.connect({ address: endpoints.temporalAddress }));
   const source = workflowSource(config.worker.workflowBundlePath);
+  const sessions = codeSessions(config, log);
   if (source.workflowsPath) log.info('bundling workflow code (set WORKFLOW_BUNDLE_PATH to a prebuilt bundle to skip this)…');
   const worker = await Worker.create({
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     ...source,
-    activities: createActivities(db, config.llm, log),
+    activities: createActivities(db, config.llm, log, new ToolRegistry([codeInterpreter(sessions, config.code.limits.timeoutSeconds)])),
     // Runs parked in requires_action are evicted and replayed when their update or timer comes.
     maxCachedWorkflows: config.worker.maxCachedWorkflows,
     maxConcurrentActivityTaskExecutions: config.worker.maxConcurrentActivities,
@@ -74,6 +94,7 @@ export async function startWorker(
     async close() {
       worker.shutdown();
       await running;
+      sessions.close();
       if (!shared) await connection.close();
       await db.$disconnect();
     },

@@ -90,16 +90,22 @@ describe('migrations', () => {
 
   it('the migration SQL is exactly what Prisma generates from prisma/schema.prisma', { timeout: 120_000 }, async () => {
     const folders = await migrationFolders();
-    // `migrate diff --from-migrations` needs a shadow database, so compare the script Prisma
-    // writes for an empty database with the migrations themselves. Concatenating them is only
-    // meaningful while there is a single migration: later migrations hold ALTERs, which a
-    // from-empty script never contains. With several, the check needs a shadow database instead.
-    expect(folders, 'this check assumes a single migration: compare against a shadow database instead').toHaveLength(1);
-    const expected = (await Promise.all(folders.map(migrationSql))).join('');
+    // `migrate diff --from-migrations` needs a shadow database, which Prisma refuses with a
+    // driver adapter, so compare the script Prisma writes for an empty database with the
+    // migrations' statements. While every migration only adds (tables, indexes, keys), the two
+    // hold the same statements, in another order: compared as sorted lists of statements.
+    const statements = (sql: string) =>
+      sql
+        .split(/\n(?=-- )/)
+        .map((s) => s.trim())
+        .filter(Boolean)
+        .sort();
+    const expected = statements((await Promise.all(folders.map(migrationSql))).join('\n'));
+    expect(expected.some((s) => /^-- (Alter|Drop)/.test(s)), 'a migration alters or drops: compare against a shadow database instead').toBe(false);
 
     const result = await prisma(['migrate', 'diff', '--from-empty', '--to-schema-datamodel', 'prisma/schema.prisma', '--script']);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout.length).toBeGreaterThan(0);
-    expect(result.stdout).toBe(expected);
+    expect(statements(result.stdout)).toEqual(expected);
   });
 });

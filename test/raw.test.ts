@@ -36,7 +36,26 @@ describe('raw statements shaped by the Prisma models', () => {
     return { thread, run };
   }
 
-  it('columnsOf reads every model exactly as Prisma does', async () => {
+  const snake = (field: string) => field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+  const fieldsOf = (model: Prisma.ModelName) => (Prisma as unknown as Record<string, Record<string, string>>)[`${model}ScalarFieldEnum`]!;
+
+  /** Every model Prisma knows, with the one table whose columns are its fields in snake_case. */
+  async function tablesByModel(): Promise<Record<Prisma.ModelName, string>> {
+    const tables = await db.$queryRaw<{ table: string; columns: string[] }[]>`
+      SELECT table_name::text AS "table", array_agg(column_name::text ORDER BY column_name) AS columns
+      FROM information_schema.columns WHERE table_schema = current_schema() GROUP BY table_name`;
+    const byModel = {} as Record<Prisma.ModelName, string>;
+    for (const model of Object.values(Prisma.ModelName)) {
+      const columns = Object.keys(fieldsOf(model)).map(snake).sort().join();
+      const matching = tables.filter((t) => t.columns.join() === columns);
+      expect(matching, `${model}: one table with exactly its fields as snake_case columns`).toHaveLength(1);
+      byModel[model] = matching[0]!.table;
+    }
+    return byModel;
+  }
+
+  it('columnsOf reads every model exactly as Prisma does (every model: a new one needs a row here)', async () => {
+    const tables = await tablesByModel();
     const { thread, run } = await aThread();
     const message = await db.message.create({ data: { id: newId('message'), threadId: thread.id, createdAt: 2, role: 'user', content: [{ type: 'text' }], status: 'completed', runId: run.id } });
     const step = await db.runStep.create({
@@ -44,15 +63,12 @@ describe('raw statements shaped by the Prisma models', () => {
     });
     const assistant = await db.assistant.create({ data: { id: newId('assistant'), createdAt: 4, model: 'm', topP: 0.9, responseFormat: { type: 'json_object' } } });
     const file = await db.file.create({ data: { id: newId('file'), createdAt: 5, bytes: 10, filename: 'a.txt', purpose: 'assistants', status: 'processed', objectKey: 'k' } });
+    const rows: Record<Prisma.ModelName, { id: string }> = { Thread: thread, Run: run, Message: message, RunStep: step, Assistant: assistant, File: file };
 
-    const read = async (table: string, fields: Record<string, string>, id: string) =>
-      (await db.$queryRaw<unknown[]>`SELECT ${columnsOf(fields)} FROM ${Prisma.raw(table)} WHERE id = ${id}`)[0];
-    expect(await read('threads', Prisma.ThreadScalarFieldEnum, thread.id)).toEqual(thread);
-    expect(await read('runs', Prisma.RunScalarFieldEnum, run.id)).toEqual(run);
-    expect(await read('messages', Prisma.MessageScalarFieldEnum, message.id)).toEqual(message);
-    expect(await read('run_steps', Prisma.RunStepScalarFieldEnum, step.id)).toEqual(step);
-    expect(await read('assistants', Prisma.AssistantScalarFieldEnum, assistant.id)).toEqual(assistant);
-    expect(await read('files', Prisma.FileScalarFieldEnum, file.id)).toEqual(file);
+    for (const model of Object.values(Prisma.ModelName)) {
+      const [read] = await db.$queryRaw<unknown[]>`SELECT ${columnsOf(fieldsOf(model))} FROM ${Prisma.raw(`"${tables[model]}"`)} WHERE id = ${rows[model].id}`;
+      expect(read, model).toEqual(rows[model]);
+    }
   });
 
   it('insertInto writes a whole row that Prisma reads back unchanged; null JSON is SQL NULL', async () => {

@@ -1,5 +1,5 @@
 /**
- * `stream: true` through the official SDK's streaming helpers (openai-contract.md §4), against
+ * `stream: true` through the official SDK's streaming helpers (docs/wire-contract.md §4), against
  * the real stack: API + worker + Temporal + Postgres NOTIFY, with the scripted model server.
  */
 import { APIUserAbortError, BadRequestError, NotFoundError } from 'openai';

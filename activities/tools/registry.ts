@@ -37,6 +37,20 @@ export interface ServerTool {
   execute(call: StoredToolCall, ctx: ToolContext): Promise<StoredToolCall>;
   /** The call and its output as the model reads them on the next turn (null: not run yet). */
   transcript(call: StoredToolCall): { call: ToolCall; output: string | null };
+  /**
+   * Its stream deltas, as OpenAI streams this tool (openai-contract.md §4): the call's opening,
+   * what each fragment of the model's arguments adds (nothing: undefined), and its outputs.
+   * Without them the call shows its id and type while the model writes, then its whole record.
+   */
+  readonly deltas?: ToolDeltas;
+}
+
+type DeltaBody = Omit<ToolCallDelta, 'index'>;
+export interface ToolDeltas {
+  opening(call: ModelCall): DeltaBody;
+  /** `soFar`: the arguments including `fragment`. */
+  fragment(soFar: string, fragment: string): DeltaBody | undefined;
+  outputs(done: StoredToolCall): DeltaBody;
 }
 
 /** How the workflow is to handle each call of a turn: the client's, or one to run here. */
@@ -73,16 +87,25 @@ export class ToolRegistry {
     return this.#serverTool(call.name, tools)?.pending(call) ?? { id: call.id, type: 'function', function: { name: call.name, arguments: call.arguments, output: null } };
   }
 
-  /** The stream's first delta of a call, and of each later fragment of its arguments (server tools stream none yet). */
+  /** The stream's first delta of a call, and of each later fragment of its arguments. */
   openingDelta(index: number, call: ModelCall, tools: AssistantTool[]): ToolCallDelta {
     const server = this.#serverTool(call.name, tools);
+    if (server?.deltas) return { index, ...server.deltas.opening(call) } as ToolCallDelta;
     // Its record needs the whole arguments; the stream shows it once it has run.
     if (server) return { index, id: call.id, type: server.type } as ToolCallDelta;
     return { index, id: call.id, type: 'function', function: { name: call.name, arguments: call.arguments, output: null } };
   }
 
   argumentsDelta(index: number, call: ModelCall, fragment: string, tools: AssistantTool[]): ToolCallDelta | undefined {
-    return this.#serverTool(call.name, tools) ? undefined : { index, type: 'function', function: { arguments: fragment } };
+    const server = this.#serverTool(call.name, tools);
+    if (!server) return { index, type: 'function', function: { arguments: fragment } };
+    const body = server.deltas?.fragment(call.arguments, fragment);
+    return body && ({ index, ...body } as ToolCallDelta);
+  }
+
+  /** The stream's delta of a server call that has run. */
+  outputsDelta(index: number, done: StoredToolCall): ToolCallDelta {
+    return { index, ...(this.executor(done)?.deltas?.outputs(done) ?? done) } as ToolCallDelta;
   }
 
   dispatch(calls: StoredToolCall[], tools: AssistantTool[]): Dispatch[] {

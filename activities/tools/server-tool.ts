@@ -31,7 +31,7 @@ export function serverToolActivity(db: Db, tools: ToolRegistry, log: Logger) {
         if (!current || current.stepDetails.type !== 'tool_calls') return;
         const calls = current.stepDetails.tool_calls.map((c) => (c.id === callId ? done : c));
         await setToolCalls(tx, stepId, calls);
-        await publish(tx, runId, [toolCallDelta(stepId, { index, ...done } as Parameters<typeof toolCallDelta>[1])]);
+        await publish(tx, runId, [toolCallDelta(stepId, tools.outputsDelta(index, done))]);
       });
       log.info({ run_id: runId, tool: tool.type, call_id: callId }, 'server tool ran');
     } finally {

@@ -19,7 +19,7 @@ const textContent = (value: string): MessageRecord['content'] => [{ type: 'text'
 /**
  * The Assistants API's view of a turn: a `message_creation` step and its message for text, a
  * `tool_calls` step for tool calls, and their stream events in OpenAI's order
- * (openai-contract.md §4).
+ * (docs/wire-contract.md §4).
  */
 export class AssistantsProjector implements TurnProjector {
   #message?: { stepId: string; messageId: string };

@@ -1,5 +1,5 @@
 /**
- * Cursor lists exactly as OpenAI pages them (openai-contract.md §2). Ids are time-ordered
+ * Cursor lists exactly as OpenAI pages them (docs/wire-contract.md §2). Ids are time-ordered
  * (src/ids.ts), so a cursor is compared directly and still works after its object is deleted.
  */
 export interface PageQuery {

@@ -1,9 +1,10 @@
-import type { AssistantTool } from 'openai/resources/beta/assistants';
+import type { Assistant, AssistantTool } from 'openai/resources/beta/assistants';
 import type { Message, MessageContent } from 'openai/resources/beta/threads/messages';
-import type { Run } from 'openai/resources/beta/threads/runs/runs';
+import type { Run, RunStatus } from 'openai/resources/beta/threads/runs/runs';
 import type { RunStep } from 'openai/resources/beta/threads/runs/steps';
-import type { AssistantResponseFormatOption, AssistantToolChoiceOption } from 'openai/resources/beta/threads/threads';
-import type { Message as MessageRow, Run as RunRow, RunStep as RunStepRow } from '../generated/prisma/client.js';
+import type { AssistantResponseFormatOption, AssistantToolChoiceOption, Thread } from 'openai/resources/beta/threads/threads';
+import type { Metadata } from 'openai/resources/shared';
+import type { Assistant as AssistantRow, Message as MessageRow, Run as RunRow, RunStep as RunStepRow, Thread as ThreadRow } from '../generated/prisma/client.js';
 
 /**
  * The JSON columns, each with its one typed definition: the `openai` package's own wire types,
@@ -23,10 +24,25 @@ export type TruncationStrategy = NonNullable<Run['truncation_strategy']>;
 export type RunLastError = NonNullable<Run['last_error']>;
 export type StepLastError = NonNullable<RunStep['last_error']>;
 
+export type AssistantRecord = Omit<AssistantRow, 'tools' | 'toolResources' | 'metadata' | 'responseFormat'> & {
+  tools: AssistantTool[];
+  toolResources: Assistant['tool_resources'];
+  metadata: Metadata;
+  /** Null when the assistant never set one (the wire shows `auto`). */
+  responseFormat: AssistantResponseFormatOption | null;
+};
+
+export type ThreadRecord = Omit<ThreadRow, 'toolResources' | 'metadata'> & {
+  toolResources: Thread['tool_resources'];
+  metadata: Metadata;
+};
+
 export type RunRecord = Omit<
   RunRow,
-  'requiredAction' | 'lastError' | 'incompleteDetails' | 'usage' | 'tools' | 'truncationStrategy' | 'toolChoice' | 'responseFormat'
+  'status' | 'requiredAction' | 'lastError' | 'incompleteDetails' | 'usage' | 'tools' | 'metadata' | 'truncationStrategy' | 'toolChoice' | 'responseFormat'
 > & {
+  status: RunStatus;
+  metadata: Metadata;
   requiredAction: RequiredAction | null;
   lastError: RunLastError | null;
   incompleteDetails: Run['incomplete_details'];
@@ -37,7 +53,10 @@ export type RunRecord = Omit<
   responseFormat: AssistantResponseFormatOption;
 };
 
-export type StepRecord = Omit<RunStepRow, 'stepDetails' | 'lastError' | 'usage' | 'modelUsage'> & {
+export type StepRecord = Omit<RunStepRow, 'type' | 'status' | 'stepDetails' | 'lastError' | 'metadata' | 'usage' | 'modelUsage'> & {
+  type: RunStep['type'];
+  status: RunStep['status'];
+  metadata: Metadata;
   stepDetails: StepDetails;
   lastError: StepLastError | null;
   usage: Usage | null;
@@ -45,7 +64,10 @@ export type StepRecord = Omit<RunStepRow, 'stepDetails' | 'lastError' | 'usage' 
   modelUsage: Usage | null;
 };
 
-export type MessageRecord = Omit<MessageRow, 'content' | 'incompleteDetails' | 'attachments'> & {
+export type MessageRecord = Omit<MessageRow, 'role' | 'status' | 'content' | 'incompleteDetails' | 'attachments' | 'metadata'> & {
+  role: Message['role'];
+  status: Message['status'];
+  metadata: Metadata;
   content: MessageContent[];
   incompleteDetails: Message['incomplete_details'];
   attachments: NonNullable<Message['attachments']>;
@@ -64,6 +86,8 @@ export interface ClosedRun {
  * through the typed records below and the services' validated inputs, so this is where the `Json`
  * type is narrowed, once per table.
  */
+export const asAssistant = (row: AssistantRow): AssistantRecord => row as unknown as AssistantRecord;
+export const asThread = (row: ThreadRow): ThreadRecord => row as unknown as ThreadRecord;
 export const asRun = (row: RunRow): RunRecord => row as unknown as RunRecord;
 export const asStep = (row: RunStepRow): StepRecord => row as unknown as StepRecord;
 export const asMessage = (row: MessageRow): MessageRecord => row as unknown as MessageRecord;

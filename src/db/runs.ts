@@ -56,9 +56,9 @@ export async function activeRunOf(tx: Tx, threadId: string): Promise<{ id: strin
   return rows[0];
 }
 
-/** Every active run of the thread, outside its lock (deleting the thread stops them). */
-export function activeRunsOf(db: Tx, threadId: string): Promise<{ id: string }[]> {
-  return db.run.findMany({ where: { threadId, status: { in: [...ACTIVE_STATUSES] } }, select: { id: true } });
+/** Every run of the thread (deleting the thread deletes their workflows too). */
+export function runsOf(db: Tx, threadId: string): Promise<{ id: string }[]> {
+  return db.run.findMany({ where: { threadId }, select: { id: true } });
 }
 
 export async function findStep(db: Tx, threadId: string, runId: string, stepId: string): Promise<StepRecord> {
@@ -125,7 +125,7 @@ function stepError(e: { code: string; message: string }) {
 }
 
 /**
- * Ends the run inside `tx`, closing its open steps and messages to match (openai-contract.md
+ * Ends the run inside `tx`, closing its open steps and messages to match (docs/wire-contract.md
  * §4 e), in one statement: it runs after every run's last token. Null if the run had ended.
  */
 export async function closeRun(tx: Sql, runId: string, outcome: RunOutcome): Promise<ClosedRun | null> {

@@ -1,6 +1,7 @@
 import type { ThreadCreateParams } from 'openai/resources/beta/threads/threads';
 import { NotFoundError } from '../errors.js';
-import type { Prisma, Thread } from '../generated/prisma/client.js';
+import type { Prisma } from '../generated/prisma/client.js';
+import { asThread, type ThreadRecord } from './records.js';
 import { newId } from '../ids.js';
 import { nowSeconds } from '../time.js';
 import type { Tx } from './client.js';
@@ -30,20 +31,20 @@ export function newThreadRows(input: ThreadCreateParams) {
   return { thread, messages: (input.messages ?? []).map((m) => messageRow(thread.id, m, createdAt)) };
 }
 
-export async function insertThread(tx: Tx, rows: ReturnType<typeof newThreadRows>): Promise<Thread> {
+export async function insertThread(tx: Tx, rows: ReturnType<typeof newThreadRows>): Promise<ThreadRecord> {
   const thread = await tx.thread.create({ data: rows.thread });
   await insertMessages(tx, rows.messages);
-  return thread;
+  return asThread(thread);
 }
 
-export async function findThread(db: Tx, id: string): Promise<Thread> {
+export async function findThread(db: Tx, id: string): Promise<ThreadRecord> {
   const row = await db.thread.findUnique({ where: { id } });
   if (!row) throw new NotFoundError('thread', id);
-  return row;
+  return asThread(row);
 }
 
-export function updateThread(db: Tx, id: string, data: Prisma.ThreadUpdateInput): Promise<Thread> {
-  return db.thread.update({ where: { id }, data });
+export async function updateThread(db: Tx, id: string, data: Prisma.ThreadUpdateInput): Promise<ThreadRecord> {
+  return asThread(await db.thread.update({ where: { id }, data }));
 }
 
 /** Messages, runs and steps go with it (foreign keys cascade). */

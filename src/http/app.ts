@@ -3,7 +3,8 @@ import Router from '@koa/router';
 import Koa from 'koa';
 import { randomBytes } from 'node:crypto';
 import type { Deps } from '../services/deps.js';
-import { ApiError, fromDomainError, invalidUrl, methodNotAllowed, unauthorized } from './errors.js';
+import { ApiError, invalidUrl, toApiError, unauthorized } from './errors.js';
+import { idempotency } from './idempotency.js';
 import { assistantRoutes } from './assistants/routes.js';
 import { healthRoutes, type HealthCheck } from './health/routes.js';
 import { messageRoutes } from './messages/routes.js';
@@ -37,6 +38,7 @@ export function createApp(deps: Deps, health: HealthCheck): Koa {
       },
     }),
   );
+  app.use(idempotency(deps.db));
   app.use(async (ctx, next) => {
     await next();
     if (ctx.status === 404 && ctx.body === undefined) throw invalidUrl(ctx.method, ctx.originalUrl.split('?')[0]!);
@@ -67,19 +69,12 @@ function errors(): Koa.Middleware {
     try {
       await next();
     } catch (err) {
-      const apiError = err instanceof ApiError ? err : (fromDomainError(err) ?? asClientError(err, ctx));
+      const apiError = toApiError(err, ctx.method, ctx.originalUrl);
       ctx.status = apiError.status;
       ctx.body = apiError.toJSON();
       if (apiError.status >= 500) ctx.state.log.error({ err }, 'request failed');
     }
   };
-}
-
-function asClientError(err: unknown, ctx: Koa.Context): ApiError {
-  const status = (err as { status?: number }).status;
-  // @koa/router's allowedMethods throws 405 (path known, method not) and 501 (unknown method).
-  if (status === 405 || status === 501) return methodNotAllowed(ctx.method, ctx.originalUrl.split('?')[0]!);
-  return new ApiError(500, 'The server had an error while processing your request. Sorry about that!', 'server_error', null, 'server_error');
 }
 
 function bodyError(err: Error & { status?: number; type?: string }): ApiError {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { PageQuery } from '../db/pagination.js';
 
-/** A list's query string (openai-contract.md §2); its output is what src/db/pagination.ts pages by. */
+/** A list's query string (docs/wire-contract.md §2); its output is what src/db/pagination.ts pages by. */
 export const ListQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(20),
   order: z.enum(['asc', 'desc']).default('desc'),

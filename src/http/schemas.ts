@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-/** Request pieces shared by several endpoints (openai-contract.md §6 limits). */
+/** Request pieces shared by several endpoints (docs/wire-contract.md §6 limits). */
 
 /** metadata: ≤ 16 pairs, keys ≤ 64 chars, string values ≤ 512 chars; null clears it. */
 export const Metadata = z

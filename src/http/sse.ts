@@ -22,7 +22,7 @@ export interface EventStream {
 const KEEP_ALIVE_MS = 15_000;
 
 /**
- * Takes the response over and writes OpenAI's Server-Sent Events framing (openai-contract.md
+ * Takes the response over and writes OpenAI's Server-Sent Events framing (docs/wire-contract.md
  * §4): the events, keep-alive comments, and `done` after the last one.
  */
 export async function sendEventStream(ctx: Koa.Context, stream: EventStream): Promise<void> {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { badRequest, type ApiError } from './errors.js';
 
 /**
- * Request validation with zod, reported in OpenAI's wording (openai-contract.md §5):
+ * Request validation with zod, reported in OpenAI's wording (docs/wire-contract.md §5):
  * the first issue becomes one 400 with `param` set to the field path.
  */
 export function parse<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {

@@ -2,6 +2,7 @@
 import { log } from '../log.js';
 import { AnthropicModel } from './anthropic.js';
 import { BoundedModel } from './bounds.js';
+import { localModelFor } from './local.js';
 import { OpenAICompatibleModel } from './openai-compatible.js';
 import { PromptedToolsModel } from './prompted-tools.js';
 import { TextToolCallsModel } from './text-tool-calls.js';
@@ -12,8 +13,10 @@ export * from './types.js';
 export type ToolMode = 'native' | 'prompted';
 
 export interface LlmConfig {
-  /** OpenAI-compatible endpoint: base URL or full `.../v1/chat/completions`. */
+  /** OpenAI-compatible endpoint (base URL or full `.../v1/chat/completions`), or `local:[<file.gguf>]` in-process. */
   modelUrl: string;
+  /** Sampling seed for in-process models. */
+  seed?: number;
   modelApiKey?: string;
   /** `auto`: native tool calls until the server rejects them with a 4xx, then prompted for that model. */
   toolMode: ToolMode | 'auto';
@@ -40,7 +43,7 @@ const learnedPrompted = new Set<string>();
  * The backends of one configuration, built once: their HTTP clients keep connections alive
  * across model calls instead of opening new ones for each.
  */
-const backends = new WeakMap<LlmConfig, { anthropic: ChatModel; native: ChatModel; prompted: ChatModel }>();
+const backends = new WeakMap<LlmConfig, { anthropic: ChatModel; native: ChatModel; prompted: ChatModel; local?: ChatModel }>();
 
 function backendsFor(cfg: LlmConfig) {
   let b = backends.get(cfg);
@@ -50,7 +53,10 @@ function backendsFor(cfg: LlmConfig) {
       new OpenAICompatibleModel({ modelUrl: cfg.modelUrl, apiKey: cfg.modelApiKey, requestTimeoutMs: cfg.requestTimeoutMs }),
       { ...bounds, maxTokens: cfg.modelMaxTokens },
     );
+    const local = localModelFor(cfg.modelUrl, cfg.seed);
     b = {
+      // In process (MODEL_URL=local:…), bounded like a server.
+      local: local && new BoundedModel(local, { ...bounds, maxTokens: cfg.modelMaxTokens }),
       // Anthropic keeps its own `max_tokens` default (its API requires one).
       anthropic: new BoundedModel(new AnthropicModel({ apiKey: cfg.anthropicApiKey, url: cfg.anthropicUrl, requestTimeoutMs: cfg.requestTimeoutMs }), bounds),
       // Servers that take `tools` may still hand back a call the model wrote as text.
@@ -63,8 +69,9 @@ function backendsFor(cfg: LlmConfig) {
 }
 
 export function modelFor(model: string, cfg: LlmConfig): ChatModel {
-  const { anthropic, native, prompted } = backendsFor(cfg);
+  const { anthropic, native, prompted, local } = backendsFor(cfg);
   if (model.startsWith('claude-')) return anthropic;
+  if (local) return local;
   const mode = cfg.toolModeOverrides[model] ?? cfg.toolModeOverrides[model.slice(model.lastIndexOf('/') + 1)] ?? cfg.toolMode;
   if (mode === 'native') return native;
   if (mode === 'prompted') return prompted;

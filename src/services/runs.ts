@@ -1,20 +1,20 @@
-import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure, WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
+import { createHash } from 'node:crypto';
 import type { RunCreateParamsBase, RunUpdateParams } from 'openai/resources/beta/threads/runs/runs';
 import type { ThreadCreateAndRunParamsBase } from 'openai/resources/beta/threads/threads';
 import type { ToolOutput } from '../../activities/index.js';
-import { assistantRun, submitToolOutputsUpdate, type QueuedRun, type RunWorkflowInput } from '../../workflows/run.js';
+import { assistantRun, submitToolOutputsUpdate, TOOL_OUTPUTS_REFUSED, type QueuedRun, type RunWorkflowInput } from '../../workflows/run.js';
 import { assistantForRun } from '../db/assistants.js';
 import type { Tx } from '../db/client.js';
 import { jsonOrDbNull, toJson } from '../db/json.js';
-import { insertMessages, lastUserText, lastUserTextOf, messageRow } from '../db/messages.js';
+import { insertMessages, messageRow } from '../db/messages.js';
 import type { PageQuery } from '../db/pagination.js';
 import { holdNewRun } from '../db/run-lock.js';
 import * as runs from '../db/runs.js';
 import { insertThread, lockThread, newThreadRows, requireThread } from '../db/threads.js';
-import { ConflictError, InvalidInputError, NotFoundError } from '../errors.js';
+import { ConflictError, InvalidInputError, NotFoundError, UnavailableError } from '../errors.js';
 import { publish } from '../events/publish.js';
-import type { RunRecord } from '../db/records.js';
-import type { Assistant, Thread } from '../generated/prisma/client.js';
+import type { AssistantRecord, RunRecord, ThreadRecord } from '../db/records.js';
 import { newId } from '../ids.js';
 import { isTerminal } from '../run-status.js';
 import { nowSeconds } from '../time.js';
@@ -36,18 +36,17 @@ export function createRun(deps: Deps, threadId: string, input: RunCreateParamsBa
     if (active) throw new ConflictError(`Thread ${threadId} already has an active run ${active.id}.`);
     const assistant = await assistantForRun(tx, input.assistant_id);
     const messages = (input.additional_messages ?? []).map((m) => messageRow(threadId, m));
-    const prompt = lastUserText(messages) ?? (await lastUserTextOf(tx, threadId));
-    const [run] = await startRun(deps, tx, { runId, threadId, assistant, input, prompt }, () => insertMessages(tx, messages));
+    const [run] = await startRun(deps, tx, { runId, threadId, assistant, input }, () => insertMessages(tx, messages));
     return run;
   });
 }
 
 /** `POST /threads/runs`: the thread, its messages and the run, all or nothing. */
-export function createThreadAndRun(deps: Deps, input: ThreadCreateAndRunParamsBase, runId = newId('run')): Promise<{ thread: Thread; run: RunRecord }> {
+export function createThreadAndRun(deps: Deps, input: ThreadCreateAndRunParamsBase, runId = newId('run')): Promise<{ thread: ThreadRecord; run: RunRecord }> {
   return deps.db.$transaction(async (tx) => {
     const assistant = await assistantForRun(tx, input.assistant_id);
     const rows = newThreadRows(input.thread ?? {});
-    const plan = { runId, threadId: rows.thread.id, assistant, input, prompt: lastUserText(rows.messages) };
+    const plan = { runId, threadId: rows.thread.id, assistant, input };
     const [run, thread] = await startRun(deps, tx, plan, () => insertThread(tx, rows));
     return { thread, run };
   });
@@ -56,10 +55,8 @@ export function createThreadAndRun(deps: Deps, input: ThreadCreateAndRunParamsBa
 interface RunPlan {
   runId: string;
   threadId: string;
-  assistant: Assistant;
+  assistant: AssistantRecord;
   input: RunCreateParamsBase | ThreadCreateAndRunParamsBase;
-  /** The text of the thread's last user message, for the workflow's summary. */
-  prompt: string | undefined;
 }
 
 /**
@@ -121,10 +118,13 @@ async function startRun<T>(deps: Deps, tx: Tx, plan: RunPlan, writeFirst: () => 
   return written.value;
 }
 
-/** What an operator sees for the workflow in the Temporal UI: who, where, and about what. */
-function summaryOf({ assistant, threadId, prompt = '' }: RunPlan): string {
-  const words = prompt.split(/\s+/).filter(Boolean).slice(0, 12).join(' ');
-  return `${assistant.name ?? assistant.id} · ${threadId}${words ? ` · “${words}${prompt.length > words.length ? '…' : ''}”` : ''}`;
+/**
+ * What an operator sees for the workflow in the Temporal UI: ids only. Temporal keeps a
+ * closed workflow for its namespace's retention, after the thread is deleted: no user text
+ * (not even the assistant's name) goes there.
+ */
+function summaryOf({ assistant, threadId }: RunPlan): string {
+  return `${assistant.id} · ${threadId}`;
 }
 
 export function getRun({ db }: Deps, threadId: string, runId: string): Promise<RunRecord> {
@@ -167,20 +167,45 @@ export async function cancelRun(deps: Deps, threadId: string, runId: string): Pr
   });
 }
 
-/** Checks what Postgres can tell at once; the workflow's validator decides the rest, race-free. */
+/**
+ * Checks what Postgres can tell at once; the workflow's validator decides the rest, race-free.
+ * The update's id is the submission's own hash, so a retried request (the SDKs retry a 503)
+ * joins the first one's update instead of making a second. The wait for a worker to take it
+ * is bounded (SUBMIT_WAIT_MS): past it the answer is a 503, and the update, still pending in
+ * Temporal, is either taken by a worker before the run expires or refused by the workflow.
+ */
 export async function submitToolOutputs(deps: Deps, threadId: string, runId: string, outputs: ToolOutput[]): Promise<QueuedRun> {
   const run = await getRun(deps, threadId, runId);
   const refuse = (status: string) => new ConflictError(`Runs in status "${status}" do not accept tool outputs.`);
   if (run.status !== 'requires_action') throw refuse(run.status);
+  let queued: QueuedRun;
   try {
-    return await deps.temporal.workflow.getHandle(runId).executeUpdate(submitToolOutputsUpdate, { args: [outputs] });
+    const handle = deps.temporal.workflow.getHandle(runId);
+    queued = await deps.temporal.withDeadline(Date.now() + deps.config.submitWaitMs, () =>
+      handle.executeUpdate(submitToolOutputsUpdate, { args: [outputs], updateId: submissionId(outputs) }),
+    );
   } catch (err) {
-    if (err instanceof WorkflowUpdateFailedError) throw new InvalidInputError(err.cause?.message ?? err.message);
-    // The workflow ended meanwhile (expired, cancelled): say so in the run's own terms.
+    if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type === TOOL_OUTPUTS_REFUSED) {
+      throw new InvalidInputError(err.cause.message);
+    }
+    // The workflow ended or is being cancelled meanwhile: say so in the run's own terms.
     const now = await getRun(deps, threadId, runId);
     if (now.status !== 'requires_action') throw refuse(now.status);
+    if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
+      deps.log.warn({ run_id: runId, wait_ms: deps.config.submitWaitMs }, 'no worker took the tool outputs in time');
+      throw new UnavailableError('The run could not take the tool outputs right now. Please retry your request.');
+    }
     throw err;
   }
+  // A cancel that came first leaves the run `cancelling`: the outputs change nothing then.
+  if (queued.status !== 'queued') throw refuse(queued.status);
+  return queued;
+}
+
+/** The same outputs for the same calls are the same submission (call ids are unique per run). */
+function submissionId(outputs: ToolOutput[]): string {
+  const sorted = [...outputs].sort((a, b) => (a.tool_call_id < b.tool_call_id ? -1 : a.tool_call_id > b.tool_call_id ? 1 : 0));
+  return `submit-${createHash('sha256').update(JSON.stringify(sorted)).digest('hex')}`;
 }
 
 export function getStep({ db }: Deps, threadId: string, runId: string, stepId: string) {

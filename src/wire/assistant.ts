@@ -1,8 +1,7 @@
-import type { Assistant, AssistantDeleted, AssistantTool } from 'openai/resources/beta/assistants';
-import type { Assistant as AssistantRow } from '../generated/prisma/client.js';
-import { metadataOf, responseFormatOf } from './common.js';
+import type { Assistant, AssistantDeleted } from 'openai/resources/beta/assistants';
+import type { AssistantRecord } from '../db/records.js';
 
-export function assistantToWire(row: AssistantRow): Assistant {
+export function assistantToWire(row: AssistantRecord): Assistant {
   return {
     id: row.id,
     object: 'assistant',
@@ -11,12 +10,12 @@ export function assistantToWire(row: AssistantRow): Assistant {
     description: row.description,
     model: row.model,
     instructions: row.instructions,
-    tools: row.tools as unknown as AssistantTool[],
-    tool_resources: (row.toolResources ?? {}) as Assistant['tool_resources'],
-    metadata: metadataOf(row.metadata),
+    tools: row.tools,
+    tool_resources: row.toolResources ?? {},
+    metadata: row.metadata ?? {},
     temperature: row.temperature ?? 1.0,
     top_p: row.topP ?? 1.0,
-    response_format: responseFormatOf(row.responseFormat),
+    response_format: row.responseFormat ?? 'auto',
   };
 }
 

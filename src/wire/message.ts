@@ -1,6 +1,5 @@
 import type { Message, MessageDeleted } from 'openai/resources/beta/threads/messages';
 import type { MessageRecord } from '../db/records.js';
-import { metadataOf } from './common.js';
 
 export function messageToWire(row: MessageRecord): Message {
   return {
@@ -8,16 +7,16 @@ export function messageToWire(row: MessageRecord): Message {
     object: 'thread.message',
     created_at: row.createdAt,
     thread_id: row.threadId,
-    status: row.status as Message['status'],
+    status: row.status,
     incomplete_details: row.incompleteDetails,
     completed_at: row.completedAt,
     incomplete_at: row.incompleteAt,
-    role: row.role as Message['role'],
+    role: row.role,
     content: row.content,
     assistant_id: row.assistantId,
     run_id: row.runId,
     attachments: row.attachments,
-    metadata: metadataOf(row.metadata),
+    metadata: row.metadata ?? {},
   };
 }
 

@@ -1,6 +1,5 @@
-import type { Run, RunStatus } from 'openai/resources/beta/threads/runs/runs';
+import type { Run } from 'openai/resources/beta/threads/runs/runs';
 import type { RunRecord } from '../db/records.js';
-import { metadataOf } from './common.js';
 
 export function runToWire(row: RunRecord): Run {
   return {
@@ -9,7 +8,7 @@ export function runToWire(row: RunRecord): Run {
     created_at: row.createdAt,
     thread_id: row.threadId,
     assistant_id: row.assistantId,
-    status: row.status as RunStatus,
+    status: row.status,
     required_action: row.requiredAction,
     last_error: row.lastError,
     expires_at: row.expiresAt,
@@ -22,7 +21,7 @@ export function runToWire(row: RunRecord): Run {
     model: row.model,
     instructions: row.instructions ?? '',
     tools: row.tools,
-    metadata: metadataOf(row.metadata),
+    metadata: row.metadata ?? {},
     temperature: row.temperature ?? 1.0,
     top_p: row.topP ?? 1.0,
     max_prompt_tokens: row.maxPromptTokens,

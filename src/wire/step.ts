@@ -1,6 +1,5 @@
 import type { RunStep } from 'openai/resources/beta/threads/runs/steps';
 import type { StepRecord } from '../db/records.js';
-import { metadataOf } from './common.js';
 
 export function stepToWire(row: StepRecord): RunStep {
   return {
@@ -10,15 +9,15 @@ export function stepToWire(row: StepRecord): RunStep {
     run_id: row.runId,
     assistant_id: row.assistantId,
     thread_id: row.threadId,
-    type: row.type as RunStep['type'],
-    status: row.status as RunStep['status'],
+    type: row.type,
+    status: row.status,
     step_details: row.stepDetails,
     last_error: row.lastError,
     expired_at: row.expiredAt,
     cancelled_at: row.cancelledAt,
     failed_at: row.failedAt,
     completed_at: row.completedAt,
-    metadata: metadataOf(row.metadata),
+    metadata: row.metadata ?? {},
     usage: row.usage,
   };
 }

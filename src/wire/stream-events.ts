@@ -1,17 +1,15 @@
 import type { AssistantStreamEvent } from 'openai/resources/beta/assistants';
 import type { MessageDeltaEvent } from 'openai/resources/beta/threads/messages';
-import type { RunStatus } from 'openai/resources/beta/threads/runs/runs';
 import type { RunStepDeltaEvent, ToolCallDelta } from 'openai/resources/beta/threads/runs/steps';
 import type { ErrorObject } from 'openai/resources/shared';
-import type { ClosedRun, MessageRecord, RunRecord, StepRecord } from '../db/records.js';
-import type { Thread as ThreadRow } from '../generated/prisma/client.js';
+import type { ClosedRun, MessageRecord, RunRecord, StepRecord, ThreadRecord } from '../db/records.js';
 import { messageToWire } from './message.js';
 import { runToWire } from './run.js';
 import { stepToWire } from './step.js';
 import { threadToWire } from './thread.js';
 
 /**
- * The Assistants stream-event contract (openai-contract.md §4), in one place: every SSE frame a
+ * The Assistants stream-event contract (docs/wire-contract.md §4), in one place: every SSE frame a
  * run produces is built here — by the activities, the services and the SSE writer alike — and
  * typed with the `openai` package's `AssistantStreamEvent` union.
  *
@@ -38,10 +36,10 @@ export const runEvent = (phase: RunPhase, run: RunRecord): StreamEvent => ({ eve
 export const stepEvent = (phase: StepPhase, step: StepRecord): StreamEvent => ({ event: `thread.run.step.${phase}`, data: stepToWire(step) }) as StreamEvent;
 export const messageEvent = (phase: MessagePhase, message: MessageRecord): StreamEvent =>
   ({ event: `thread.message.${phase}`, data: messageToWire(message) }) as StreamEvent;
-export const threadCreated = (thread: ThreadRow): StreamEvent => ({ event: 'thread.created', data: threadToWire(thread) });
+export const threadCreated = (thread: ThreadRecord): StreamEvent => ({ event: 'thread.created', data: threadToWire(thread) });
 
 /** A run's status change as its event: every status has one (`thread.run.<status>`). */
-export const runStatusEvent = (run: RunRecord): StreamEvent => runEvent(run.status as RunStatus, run);
+export const runStatusEvent = (run: RunRecord): StreamEvent => runEvent(run.status, run);
 
 /** A text fragment of the message's first content part; the first one opens the part with its annotations. */
 export function textDelta(messageId: string, value: string, first: boolean): StreamEvent {
@@ -67,12 +65,12 @@ const LAST_EVENTS: ReadonlySet<StreamEventName> = new Set(
 );
 export const endsStream = (e: StreamEvent): boolean => LAST_EVENTS.has(e.event);
 
-/** A run's end as its stream shows it: the messages and steps it closed, then the run (openai-contract.md §4 e). */
+/** A run's end as its stream shows it: the messages and steps it closed, then the run (docs/wire-contract.md §4 e). */
 export function closedRunEvents(closed: ClosedRun | null): StreamEvent[] {
   if (!closed) return [];
   return [
     ...closed.messages.map((m) => messageEvent('incomplete', m)),
-    ...closed.steps.map((s) => stepEvent(s.status as StepPhase, s)),
+    ...closed.steps.map((s) => stepEvent(s.status, s)),
     runStatusEvent(closed.run),
   ];
 }

@@ -1,14 +1,13 @@
 import type { Thread, ThreadDeleted } from 'openai/resources/beta/threads/threads';
-import type { Thread as ThreadRow } from '../generated/prisma/client.js';
-import { metadataOf } from './common.js';
+import type { ThreadRecord } from '../db/records.js';
 
-export function threadToWire(row: ThreadRow): Thread {
+export function threadToWire(row: ThreadRecord): Thread {
   return {
     id: row.id,
     object: 'thread',
     created_at: row.createdAt,
-    tool_resources: (row.toolResources ?? {}) as Thread['tool_resources'],
-    metadata: metadataOf(row.metadata),
+    tool_resources: row.toolResources ?? {},
+    metadata: row.metadata ?? {},
   };
 }
 

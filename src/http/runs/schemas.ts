@@ -36,7 +36,7 @@ export const ThreadAndRunCreate = z.strictObject({ ...runFields, thread: ThreadC
 
 export const RunUpdate = z.strictObject({ metadata: Metadata.nullish() });
 
-/** Combined tool outputs must stay under 512 KB (openai-contract.md §3). */
+/** Combined tool outputs must stay under 512 KB (docs/wire-contract.md §3). */
 export const ToolOutputsSubmit = z.strictObject({
   tool_outputs: z
     .array(z.strictObject({ tool_call_id: z.string(), output: z.string() }))

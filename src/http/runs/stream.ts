@@ -15,7 +15,7 @@ export type StreamRequest =
   | { kind: 'submit'; threadId: string; runId: string; outputs: ToolOutput[] };
 
 /**
- * `stream: true`: the run's events as SSE (openai-contract.md §4). It listens to the run's
+ * `stream: true`: the run's events as SSE (docs/wire-contract.md §4). It listens to the run's
  * events before the run starts or resumes; errors found before that (404, 400, active run) are
  * ordinary JSON responses. A client that goes away only stops the forwarding: the run goes on.
  */
