@@ -6,7 +6,7 @@ import { modelTurnActivity } from './model-turn.js';
 import { runStateActivities } from './run-state.js';
 import { responseStateActivities } from './response-state.js';
 import { responseTurnActivity } from './response-turn.js';
-import { serverTools, ToolRegistry } from './tools/registry.js';
+import { ToolRegistry } from './tools/registry.js';
 import { serverToolActivity } from './tools/server-tool.js';
 import type { ModelTurnConfig } from './turn/drive.js';
 
@@ -19,7 +19,7 @@ export type { ResponseEnd } from './response-state.js';
  * Every activity of the run, response and file-expiry workflows, bound to the worker's
  * connections. `tools` holds the server-side tools runs may use.
  */
-export function createActivities(db: Db, storage: ObjectStore, llm: ModelTurnConfig, log: Logger, tools = new ToolRegistry(serverTools)) {
+export function createActivities(db: Db, storage: ObjectStore, llm: ModelTurnConfig, log: Logger, tools = new ToolRegistry()) {
   const { loadRun, beginTurn, requireAction, recordToolOutputs, completeToolStep, finishRun } = runStateActivities(db);
   const { beginResponse, finishResponse } = responseStateActivities(db);
   return {

@@ -53,9 +53,6 @@ export interface ToolDeltas {
   outputs(done: StoredToolCall): DeltaBody;
 }
 
-/** The server tools this build has; file_search and code_interpreter join here as they land. */
-export const serverTools: readonly ServerTool[] = [];
-
 /** How the workflow is to handle each call of a turn: the client's, or one to run here. */
 export type Dispatch = { kind: 'client'; id: string } | { kind: 'server'; id: string; timeoutMs: number };
 

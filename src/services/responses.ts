@@ -2,7 +2,7 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import type { InputTokenCountParams } from 'openai/resources/responses/input-tokens';
 import type { ResponseCreateParamsBase, ResponseInputItem, Tool } from 'openai/resources/responses/responses';
 import type { AssistantTool } from 'openai/resources/beta/assistants';
-import { serverTools, ToolRegistry } from '../../activities/tools/registry.js';
+import { ToolRegistry } from '../../activities/tools/registry.js';
 import { responseRun, type ResponseWorkflowInput } from '../../workflows/response.js';
 import { allItems, appendItems } from '../db/conversation-items.js';
 import { pageInOrder, type PageQuery } from '../db/pagination.js';
@@ -20,7 +20,8 @@ import { startedWithWrite } from './workflow-start.js';
 /** What `POST /responses` takes: the create params without `stream` (the transport's concern). */
 export type ResponseInput = Omit<ResponseCreateParamsBase, 'stream'>;
 
-const registry = new ToolRegistry(serverTools);
+// Server tools through Responses wait for the projector's `fs_`/`ci_` output items: none yet.
+const registry = new ToolRegistry();
 
 /**
  * Creates a response and starts its workflow (eagerly, as a run's), writing its input into
