@@ -37,13 +37,16 @@ async function setUp(env: Record<string, string>, replies: Parameters<ReturnType
   return { api, worker, openai, assistant, thread, queue };
 }
 
-describe('expiry', () => {
+// Each test starts its own API and worker processes: on 2 cores busy with the rest of the suite
+// that alone can take most of a minute.
+describe('expiry', { timeout: 180_000 }, () => {
   it('a run waiting for tool outputs expires at expires_at: run expired, tool step expired', async () => {
-    const { openai, assistant, thread } = await setUp({ RUN_EXPIRY_SECONDS: '3' }, [{ toolCalls: [{ name: 'getCurrentWeather', arguments: { location: 'SF' } }] }]);
+    // Long enough to reach requires_action first on a loaded machine.
+    const { openai, assistant, thread } = await setUp({ RUN_EXPIRY_SECONDS: '8' }, [{ toolCalls: [{ name: 'getCurrentWeather', arguments: { location: 'SF' } }] }]);
     const run = await openai.beta.threads.runs.create(thread.id, { assistant_id: assistant.id });
-    expect(run.expires_at).toBe(run.created_at + 3);
+    expect(run.expires_at).toBe(run.created_at + 8);
     const waiting = await waitForRun(openai, thread.id, run.id, (r) => r.status === 'requires_action');
-    const expired = await waitForRun(openai, thread.id, run.id, (r) => r.status === 'expired', 10_000);
+    const expired = await waitForRun(openai, thread.id, run.id, (r) => r.status === 'expired', 20_000);
     // within a second (plus the 1-second resolution of timestamps) of expires_at
     expect(Date.now() / 1000).toBeLessThan(run.expires_at! + 2.5);
     expect(expired.required_action).toBeNull();
@@ -59,7 +62,7 @@ describe('expiry', () => {
   });
 
   it('expires even when no worker was up at expires_at: the timer is durable', async () => {
-    const { openai, assistant, thread, worker, queue } = await setUp({ RUN_EXPIRY_SECONDS: '4' }, [{ toolCalls: [{ name: 'getCurrentWeather', arguments: { location: 'SF' } }] }]);
+    const { openai, assistant, thread, worker, queue } = await setUp({ RUN_EXPIRY_SECONDS: '10' }, [{ toolCalls: [{ name: 'getCurrentWeather', arguments: { location: 'SF' } }] }]);
     const run = await openai.beta.threads.runs.create(thread.id, { assistant_id: assistant.id });
     await waitForRun(openai, thread.id, run.id, (r) => r.status === 'requires_action');
     await worker.stop(true);
@@ -72,7 +75,7 @@ describe('expiry', () => {
   });
 });
 
-describe('process deaths', () => {
+describe('process deaths', { timeout: 180_000 }, () => {
   const answer = Array.from({ length: 80 }, (_, i) => `w${i}`).join(' ');
   /** A slow first attempt to kill mid-answer, then a quick second one. */
   const twoAttempts = [

@@ -34,7 +34,7 @@ async function assistantWith(openai: OpenAI, replies: Parameters<ReturnType<type
 }
 
 describe('a Postgres outage', () => {
-  it('streaming, health and every endpoint heal once Postgres is back; no 5xx after recovery', { timeout: 90_000 }, async () => {
+  it('streaming, health and every endpoint heal once Postgres is back; no 5xx after recovery', { timeout: 180_000 }, async () => {
     const real = new URL(inject('databaseUrl'));
     const proxy: TcpProxy = await startTcpProxy({ host: real.hostname, port: Number(real.port) });
     cleanup.push(() => proxy.close());
@@ -74,7 +74,7 @@ describe('a Postgres outage', () => {
 });
 
 describe('model retry delays', () => {
-  it('a 429 asking for an hour is capped (LLM_MAX_RETRY_DELAY_MS): the retry comes at once and the run completes', { timeout: 60_000 }, async () => {
+  it('a 429 asking for an hour is capped (LLM_MAX_RETRY_DELAY_MS): the retry comes at once and the run completes', { timeout: 180_000 }, async () => {
     const q = queue();
     const api = await start('api', { ...q, LLM_MAX_RETRY_DELAY_MS: '300' });
     const openai = sdk(api);
@@ -86,7 +86,7 @@ describe('model retry delays', () => {
     expect(await llm().requests(model)).toHaveLength(2);
   });
 
-  it('a retry that would start after expires_at is not made: the run fails before expiring, thread free, our wording only', { timeout: 60_000 }, async () => {
+  it('a retry that would start after expires_at is not made: the run fails before expiring, thread free, our wording only', { timeout: 180_000 }, async () => {
     const q = queue();
     const api = await start('api', { ...q, RUN_EXPIRY_SECONDS: '20' });
     const openai = sdk(api);
@@ -106,7 +106,7 @@ describe('model retry delays', () => {
 describe('requests while no worker is up', () => {
   const toolCall = { toolCalls: [{ name: 'getCurrentWeather', arguments: { location: 'SF' } }] };
 
-  it('a cancel acknowledged before expiry ends the run cancelled, though the timer fires in the same task', { timeout: 90_000 }, async () => {
+  it('a cancel acknowledged before expiry ends the run cancelled, though the timer fires in the same task', { timeout: 180_000 }, async () => {
     const q = queue();
     const env = { ...q, RUN_EXPIRY_SECONDS: '6' };
     const api = await start('api', { ...env, API_WORKER: 'false' });
@@ -123,7 +123,7 @@ describe('requests while no worker is up', () => {
     expect(ended.status).toBe('cancelled');
   });
 
-  it('submit_tool_outputs waits SUBMIT_WAIT_MS for a worker, then a 503; the outputs are taken once, never dropped', { timeout: 90_000 }, async () => {
+  it('submit_tool_outputs waits SUBMIT_WAIT_MS for a worker, then a 503; the outputs are taken once, never dropped', { timeout: 180_000 }, async () => {
     const q = queue();
     const env = { ...q, RUN_EXPIRY_SECONDS: '60', SUBMIT_WAIT_MS: '1500' };
     const api = await start('api', { ...env, API_WORKER: 'false' });
