@@ -108,7 +108,7 @@ describe('process deaths', { timeout: 180_000 }, () => {
     await worker.stop(true);
     await start('worker', queue);
     await expectCompletedOnce(openai, thread.id, run.id, assistant.model);
-  }, 90_000);
+  });
 
   it('an API SIGKILLed while its own worker streams a run: the worker process takes the run over and completes it once', async () => {
     const { openai, assistant, thread, api, queue } = await setUp({}, twoAttempts, false, true);
@@ -119,7 +119,7 @@ describe('process deaths', { timeout: 180_000 }, () => {
     await api.stop(true);
     const again = await start('api', { ...queue, API_WORKER: 'false', PORT: new URL(api.url).port });
     await expectCompletedOnce(new OpenAI({ baseURL: again.url, apiKey: 'EMPTY', maxRetries: 0 }), thread.id, run.id, assistant.model);
-  }, 90_000);
+  });
 
   it('restarting the API changes nothing: the run goes on without it', async () => {
     const { openai, assistant, thread, api, queue } = await setUp({}, [{ text: 'slow answer '.repeat(20), chunkSize: 6, delayMs: 40 }], false);
@@ -131,5 +131,5 @@ describe('process deaths', { timeout: 180_000 }, () => {
     const done = await waitForRun(reopened, thread.id, run.id, (r) => r.status === 'completed');
     expect(done.usage!.completion_tokens).toBeGreaterThan(0);
     expect((await reopened.beta.threads.messages.list(thread.id)).data).toHaveLength(2);
-  }, 60_000);
+  });
 });

@@ -54,4 +54,4 @@ it('a background stream resumes after the API is killed mid-stream, missing and 
   expect(all.at(-1)!.type).toBe('response.completed');
   expect(all.flatMap((e) => (e.type === 'response.output_text.delta' ? [e.delta] : [])).join('')).toBe(answer);
   expect((await reopened.responses.retrieve(id)).output_text).toBe(answer);
-}, 120_000);
+}, 180_000);
