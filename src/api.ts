@@ -9,7 +9,7 @@ import { createApp } from './http/app.js';
 import type { HealthCheck } from './http/health/routes.js';
 import type { Logger } from './log.js';
 import type { Deps } from './services/deps.js';
-import { ensureBucket, s3Client } from './storage.js';
+import { ensureBucket, objectStore } from './storage.js';
 import { ensureSearchAttributes } from './temporal.js';
 import { installRuntime, startWorker } from './worker.js';
 
@@ -30,13 +30,14 @@ export async function startApi(config: Config, endpoints: Endpoints, log: Logger
   installRuntime(log);
   const connection = await NativeConnection.connect({ address: endpoints.temporalAddress });
   const temporal = new Client({ connection, namespace: config.temporal.namespace });
-  const s3 = s3Client(endpoints.s3Endpoint, config.s3.accessKey, config.s3.secretKey, config.s3.region);
+  const storage = objectStore(config.s3, endpoints.s3Endpoint);
+  const s3 = storage.client;
   // An external S3 (MinIO in docker-compose) may not have the bucket yet.
   await ensureBucket(s3, config.s3.bucket);
   await ensureSearchAttributes(connection, config.temporal.namespace, log);
   const worker = config.worker.inApi ? await startWorker(config, endpoints, log, connection) : undefined;
   const events = new RunEventSubscriber(endpoints.databaseUrl, log);
-  const deps: Deps = { db, temporal, config, log, events };
+  const deps: Deps = { db, temporal, config, log, events, storage };
 
   const health: HealthCheck = async () => {
     const probe = async (fn: () => Promise<unknown>) => {

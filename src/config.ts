@@ -70,6 +70,10 @@ const EnvSchema = z.object({
 
   RUN_EXPIRY_SECONDS: z.coerce.number().int().positive().default(600),
 
+  // The `files` table's `bytes` is a 32-bit integer.
+  MAX_FILE_BYTES: z.coerce.number().int().positive().max(2 ** 31 - 1).default(512 * 1024 * 1024),
+  FILE_MIN_EXPIRY_SECONDS: z.coerce.number().int().positive().default(3600),
+
   API_WORKER: bool.default(true),
   WORKFLOW_BUNDLE_PATH: optionalString,
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(64),
@@ -116,6 +120,11 @@ export interface Config {
     limits: SandboxLimits;
   };
   runExpirySeconds: number;
+  files: {
+    maxBytes: number;
+    /** Smallest `expires_after.seconds` accepted: OpenAI's 3600; lower only for tests. */
+    minExpirySeconds: number;
+  };
   worker: {
     /** The API process runs a worker too, and starts runs on it eagerly. */
     inApi: boolean;
@@ -204,6 +213,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       },
     },
     runExpirySeconds: e.RUN_EXPIRY_SECONDS,
+    files: { maxBytes: e.MAX_FILE_BYTES, minExpirySeconds: e.FILE_MIN_EXPIRY_SECONDS },
     worker: {
       inApi: e.API_WORKER,
       workflowBundlePath: e.WORKFLOW_BUNDLE_PATH,

@@ -3,13 +3,18 @@
  * they know nothing of HTTP. src/http/errors.ts maps each to OpenAI's error JSON and status.
  */
 
-/** `No assistant found with id 'asst_x'.` — the wording OpenAI clients log. */
+/**
+ * `No assistant found with id 'asst_x'.` — the wording OpenAI clients log. The Files API words
+ * it its own way (`No such File object: file-x`, param `id`), hence the overrides.
+ */
 export class NotFoundError extends Error {
   constructor(
     readonly resource: string,
     readonly id: string,
+    message = `No ${resource} found with id '${id}'.`,
+    readonly param: string | null = null,
   ) {
-    super(`No ${resource} found with id '${id}'.`);
+    super(message);
   }
 }
 
@@ -26,3 +31,13 @@ export class InvalidInputError extends Error {
 
 /** A request the resource's current state refuses (an active run, a run's status). */
 export class ConflictError extends Error {}
+
+/** An upload over its size limit (MAX_FILE_BYTES); `param` names the field. */
+export class TooLargeError extends Error {
+  constructor(
+    message: string,
+    readonly param: string | null = null,
+  ) {
+    super(message);
+  }
+}

@@ -35,14 +35,14 @@ export async function runUntilSignal(log: Logger, start: () => Promise<() => Pro
 }
 
 /** `npm run api` / `npm run worker` use external services only: say which setting is missing. */
-export function requireExternal(config: Config, needsS3 = true): Endpoints {
+export function requireExternal(config: Config): Endpoints {
   const missing = [
     !config.postgres.url && 'DATABASE_URL',
     !config.temporal.address && 'TEMPORAL_ADDRESS',
-    needsS3 && !config.s3.endpoint && 'S3_ENDPOINT',
+    !config.s3.endpoint && 'S3_ENDPOINT',
   ].filter(Boolean);
   if (missing.length) {
     throw new StartupError(`Set ${missing.join(', ')} (or use \`npm start\`, which starts embedded services)`);
   }
-  return { databaseUrl: config.postgres.url!, temporalAddress: config.temporal.address!, s3Endpoint: config.s3.endpoint ?? '' };
+  return { databaseUrl: config.postgres.url!, temporalAddress: config.temporal.address!, s3Endpoint: config.s3.endpoint! };
 }

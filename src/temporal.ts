@@ -1,3 +1,4 @@
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { NativeConnection } from '@temporalio/worker';
 import type { Logger } from './log.js';
 
@@ -17,4 +18,14 @@ export async function ensureSearchAttributes(connection: Pick<NativeConnection, 
     searchAttributes: Object.fromEntries(missing.map((name) => [name, 2 /* INDEXED_VALUE_TYPE_KEYWORD */])),
   });
   log.info({ missing }, 'registered Temporal search attributes');
+}
+
+/** Ends a workflow whose subject is gone (a deleted thread's run, a deleted file's timer); one already ended is fine. */
+export async function terminateIfRunning(client: Client, workflowId: string, reason: string): Promise<void> {
+  await client.workflow
+    .getHandle(workflowId)
+    .terminate(reason)
+    .catch((err: unknown) => {
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+    });
 }

@@ -1,4 +1,4 @@
-/** `npm run worker`: the Temporal worker alone, against external Postgres and Temporal. */
+/** `npm run worker`: the Temporal worker alone, against external Postgres, Temporal and S3 (file expiry deletes objects). */
 import { loadConfig } from './config.js';
 import { log } from './log.js';
 import { requireExternal, runUntilSignal } from './process.js';
@@ -7,6 +7,6 @@ import { startWorker } from './worker.js';
 await runUntilSignal(log, async () => {
   const config = loadConfig();
   log.level = config.logLevel;
-  const worker = await startWorker(config, requireExternal(config, false), log);
+  const worker = await startWorker(config, requireExternal(config), log);
   return () => worker.close();
 });

@@ -8,9 +8,11 @@ import { codeInterpreter } from '../activities/tools/code-interpreter.js';
 import { ToolRegistry } from '../activities/tools/registry.js';
 import type { Config } from './config.js';
 import { createDb } from './db/client.js';
+import type { Endpoints } from './endpoints.js';
 import type { Logger } from './log.js';
 import { BubblewrapBackend } from './sandbox/bubblewrap.js';
 import { CodeSessions } from './sandbox/sessions.js';
+import { objectStore } from './storage.js';
 
 export interface RunningWorker {
   close(): Promise<void>;
@@ -59,18 +61,19 @@ export function installRuntime(log: Logger): void {
 }
 
 /**
- * Polls the run task queue until closed; connects to Postgres and Temporal but starts neither.
+ * Polls the run task queue until closed; connects to Postgres, Temporal and S3 but starts none.
  * Given a `connection` (the API's, shared with its client for eager workflow start), it uses
  * that one and leaves closing it to its owner.
  */
 export async function startWorker(
   config: Config,
-  endpoints: { databaseUrl: string; temporalAddress: string },
+  endpoints: Endpoints,
   log: Logger,
   shared?: NativeConnection,
 ): Promise<RunningWorker> {
   installRuntime(log);
   const db = createDb(endpoints.databaseUrl, config.worker.dbPoolSize);
+  const storage = objectStore(config.s3, endpoints.s3Endpoint);
   const connection = shared ?? (await NativeConnection.connect({ address: endpoints.temporalAddress }));
   const source = workflowSource(config.worker.workflowBundlePath);
   const sessions = codeSessions(config, log);
@@ -80,7 +83,7 @@ export async function startWorker(
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     ...source,
-    activities: createActivities(db, config.llm, log, new ToolRegistry([codeInterpreter(sessions, config.code.limits.timeoutSeconds)])),
+    activities: createActivities(db, storage, config.llm, log, new ToolRegistry([codeInterpreter(sessions, config.code.limits.timeoutSeconds)])),
     // Runs parked in requires_action are evicted and replayed when their update or timer comes.
     maxCachedWorkflows: config.worker.maxCachedWorkflows,
     maxConcurrentActivityTaskExecutions: config.worker.maxConcurrentActivities,

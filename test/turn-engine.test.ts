@@ -14,6 +14,7 @@ import { ToolRegistry, type ServerTool } from '../activities/tools/registry.js';
 import { loadConfig } from '../src/config.js';
 import { createDb } from '../src/db/client.js';
 import { log } from '../src/log.js';
+import { objectStore } from '../src/storage.js';
 import { llm, uniqueModel } from './support/client.js';
 import { weatherTool } from './support/runs.js';
 import { startService, type Service } from './support/services.js';
@@ -47,13 +48,14 @@ describe('turn engine: server tools through the registry', () => {
   let openai: OpenAI;
 
   beforeAll(async () => {
+    const config = loadConfig(env);
     api = await startService('api', env);
     connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS! });
     worker = await Worker.create({
       connection,
       taskQueue,
       workflowBundle: { codePath: env.WORKFLOW_BUNDLE_PATH! },
-      activities: createActivities(db, loadConfig(env).llm, log, new ToolRegistry([echoInterpreter])),
+      activities: createActivities(db, objectStore(config.s3, env.S3_ENDPOINT!), config.llm, log, new ToolRegistry([echoInterpreter])),
     });
     running = worker.run();
     openai = new OpenAI({ baseURL: api.url, apiKey: 'EMPTY', maxRetries: 0 });

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import type { Deps } from '../services/deps.js';
 import { ApiError, fromDomainError, invalidUrl, methodNotAllowed, unauthorized } from './errors.js';
 import { assistantRoutes } from './assistants/routes.js';
+import { fileRoutes } from './files/routes.js';
 import { healthRoutes, type HealthCheck } from './health/routes.js';
 import { messageRoutes } from './messages/routes.js';
 import { runRoutes } from './runs/routes.js';
@@ -18,6 +19,7 @@ export function createApp(deps: Deps, health: HealthCheck): Koa {
   assistantRoutes(router, deps);
   threadRoutes(router, deps);
   messageRoutes(router, deps);
+  fileRoutes(router, deps);
   const open = new Router();
   healthRoutes(open, health);
 

@@ -1,4 +1,4 @@
-import { ConflictError, InvalidInputError, NotFoundError } from '../errors.js';
+import { ConflictError, InvalidInputError, NotFoundError, TooLargeError } from '../errors.js';
 
 /** OpenAI-shaped errors: `{error:{message,type,param,code}}` with the status OpenAI would use. */
 export type ErrorType = 'invalid_request_error' | 'server_error';
@@ -27,9 +27,10 @@ export const badRequest = (message: string, param: string | null = null, code: s
  * resource's state is a 400, as OpenAI answers it (the SDKs would retry a 409).
  */
 export function fromDomainError(err: unknown): ApiError | undefined {
-  if (err instanceof NotFoundError) return new ApiError(404, err.message);
+  if (err instanceof NotFoundError) return new ApiError(404, err.message, 'invalid_request_error', err.param);
   if (err instanceof InvalidInputError) return badRequest(err.message, err.param, err.code);
   if (err instanceof ConflictError) return badRequest(err.message);
+  if (err instanceof TooLargeError) return new ApiError(413, err.message, 'invalid_request_error', err.param, 'file_too_large');
   return undefined;
 }
 

@@ -94,6 +94,7 @@ function toApiError(issue: z.core.$ZodIssue, input: unknown): ApiError {
       return badRequest(`Unrecognized request argument supplied: ${prefix}${issue.keys[0]}`, issue.keys[0] ? prefix + issue.keys[0] : null, 'unknown_parameter');
     }
     case 'invalid_value':
+      if (value === undefined) return badRequest(`Missing required parameter: '${param}'.`, param, 'missing_required_parameter');
       return badRequest(
         `Invalid value: ${JSON.stringify(value)}. Supported values are: ${issue.values.map((v) => `'${String(v)}'`).join(', ')}.`,
         param,

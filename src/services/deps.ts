@@ -3,6 +3,7 @@ import type { Config } from '../config.js';
 import type { Db } from '../db/client.js';
 import type { RunEventSubscriber } from '../events/subscriber.js';
 import type { Logger } from '../log.js';
+import type { ObjectStore } from '../storage.js';
 
 /** What the services need from the process: built once at start, passed to every call. */
 export interface Deps {
@@ -11,4 +12,6 @@ export interface Deps {
   config: Config;
   log: Logger;
   events: RunEventSubscriber;
+  /** The S3 bucket file content lives in. */
+  storage: ObjectStore;
 }

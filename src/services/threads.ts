@@ -1,9 +1,9 @@
-import { WorkflowNotFoundError } from '@temporalio/client';
 import type { ThreadCreateParams, ThreadUpdateParams } from 'openai/resources/beta/threads/threads';
 import { jsonOrDbNull } from '../db/json.js';
 import { activeRunsOf } from '../db/runs.js';
 import * as threads from '../db/threads.js';
 import type { Prisma } from '../generated/prisma/client.js';
+import { terminateIfRunning } from '../temporal.js';
 import type { Deps } from './deps.js';
 
 export function createThread({ db }: Deps, input: ThreadCreateParams) {
@@ -27,13 +27,6 @@ export async function updateThread({ db }: Deps, id: string, input: ThreadUpdate
  * workflow keeps working for a thread that is gone.
  */
 export async function deleteThread({ db, temporal }: Deps, id: string) {
-  for (const run of await activeRunsOf(db, id)) {
-    await temporal.workflow
-      .getHandle(run.id)
-      .terminate('thread deleted')
-      .catch((err: unknown) => {
-        if (!(err instanceof WorkflowNotFoundError)) throw err;
-      });
-  }
+  for (const run of await activeRunsOf(db, id)) await terminateIfRunning(temporal, run.id, 'thread deleted');
   await threads.deleteThread(db, id);
 }

@@ -1,0 +1,42 @@
+import type { Readable } from 'node:stream';
+import { buffer } from 'node:stream/consumers';
+import { deleteFileRow, fileById, findFile } from '../db/files.js';
+import type { File } from '../generated/prisma/client.js';
+import type { Deps } from './deps.js';
+
+/**
+ * A file's content in S3, by file id: for the content endpoint, and for the worker's
+ * activities (file expiry, vector-store ingestion, the code interpreter), which have a
+ * database and the object store but none of the API's other dependencies.
+ */
+export type FileStore = Pick<Deps, 'db' | 'storage'>;
+
+export interface FileContent {
+  file: File;
+  body: Readable;
+  contentType: string;
+  bytes: number;
+}
+
+/** The file's row and its content as a stream; NotFoundError if there is no such file. */
+export async function openFileContent({ db, storage }: FileStore, id: string): Promise<FileContent> {
+  const file = await findFile(db, id);
+  return { file, ...(await storage.get(file.objectKey)) };
+}
+
+/** The whole content in memory, for a consumer that needs all of it at once (a parser). */
+export async function readFileBytes(store: FileStore, id: string): Promise<Buffer> {
+  return buffer((await openFileContent(store, id)).body);
+}
+
+/**
+ * Removes the file's object, then its row, and returns the row (null if there was none). The
+ * object goes first so that a retry after a failure between the two still finds the row, and
+ * with it the object's key.
+ */
+export async function removeFile({ db, storage }: FileStore, id: string): Promise<File | null> {
+  const file = await fileById(db, id);
+  if (!file) return null;
+  await storage.remove(file.objectKey);
+  return (await deleteFileRow(db, id)) ? file : null;
+}
