@@ -83,7 +83,7 @@ export async function startWorker(
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     ...source,
-    activities: createActivities(db, storage, config.llm, log, new ToolRegistry([codeInterpreter(sessions, config.code.limits.timeoutSeconds)])),
+    activities: createActivities(db, storage, config.llm, log, new ToolRegistry([codeInterpreter(sessions, config.code.limits.timeoutSeconds, { db, storage })])),
     // Runs parked in requires_action are evicted and replayed when their update or timer comes.
     maxCachedWorkflows: config.worker.maxCachedWorkflows,
     maxConcurrentActivityTaskExecutions: config.worker.maxConcurrentActivities,

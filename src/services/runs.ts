@@ -86,7 +86,8 @@ async function startRun<T>(deps: Deps, tx: Tx, plan: RunPlan, writeFirst: () => 
       instructions: input.instructions ?? assistant.instructions,
       additionalInstructions: 'additional_instructions' in input ? (input.additional_instructions ?? null) : null,
       tools: toJson(input.tools ? normalizeTools(input.tools) : assistant.tools),
-      toolResources: jsonOrDbNull(assistant.toolResources),
+      // createAndRun may bring the run's own; the thread's are its own (code-interpreter.ts reads both).
+      toolResources: jsonOrDbNull(('tool_resources' in input && input.tool_resources) || assistant.toolResources),
       metadata: input.metadata ?? {},
       temperature: input.temperature ?? assistant.temperature,
       topP: input.top_p ?? assistant.topP,
