@@ -13,7 +13,7 @@ import { messageEvent, stepEvent, type StreamEvent } from '../src/wire/stream-ev
 import type { RunState } from './run-state.js';
 import type { ToolRegistry } from './tools/registry.js';
 import { AssistantsProjector, stepKey } from './turn/assistants-projector.js';
-import { conversationFor } from './turn/conversation.js';
+import { conversationFor, toolMadeBefore } from './turn/conversation.js';
 import { TurnMachine } from './turn/machine.js';
 import type { TurnResult } from './types.js';
 
@@ -41,8 +41,10 @@ export function modelTurnActivity(db: Db, llm: LlmConfig, log: Logger, tools: To
     if (run.status === 'cancelling') return { kind: 'cancelling' };
     if (isTerminal(run.status)) return { kind: 'ended', status: run.status };
     const runLog = log.child({ run_id: runId, turn, attempt: ctx.info.attempt });
+    // Only runs with a server tool that has something to say (code_interpreter's files) read more.
+    const toolNotes = await tools.instructions(run);
 
-    // Only those reads stand between here and the model call. Starting the turn (queued →
+    // Only those reads (and the tools' notes) stand between here and the model call. Starting the turn (queued →
     // in_progress, clearing what an earlier attempt left) runs alongside the call; the
     // projector waits for it before its first write, and a run that cannot start stops the call.
     const stop = new AbortController();
@@ -51,10 +53,10 @@ export function modelTurnActivity(db: Db, llm: LlmConfig, log: Logger, tools: To
       (begun) => begun !== 'ok' && stop.abort(),
       () => stop.abort(),
     );
-    const machine = new TurnMachine(new AssistantsProjector(db, run, turn, tools, ready));
+    const machine = new TurnMachine(new AssistantsProjector(db, run, turn, tools, ready, toolMadeBefore(transcript, turn)));
     const request: ChatRequest = {
       model: run.model,
-      messages: conversationFor(run, transcript, turn, tools),
+      messages: conversationFor(run, transcript, turn, tools, toolNotes),
       tools: tools.offered(run.tools),
       toolChoice: toolChoiceOf(run.toolChoice),
       parallelToolCalls: run.parallelToolCalls,
