@@ -1,11 +1,11 @@
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { Context } from '@temporalio/activity';
 import type { Db } from '../src/db/client.js';
 import type { RunRecord } from '../src/db/records.js';
 import { awaitNewRun } from '../src/db/run-lock.js';
 import { updateMessage } from '../src/db/messages.js';
 import { deleteSteps, readTranscript, stepsOfTurn, updateStep } from '../src/db/runs.js';
 import { publish } from '../src/events/publish.js';
-import { LlmError, modelFor, type ChatRequest, type LlmConfig, type ToolChoice } from '../src/llm/index.js';
+import type { ToolChoice } from '../src/llm/index.js';
 import type { Logger } from '../src/log.js';
 import { isTerminal } from '../src/run-status.js';
 import { nowSeconds } from '../src/time.js';
@@ -14,6 +14,7 @@ import type { RunState } from './run-state.js';
 import type { ToolRegistry } from './tools/registry.js';
 import { AssistantsProjector, stepKey } from './turn/assistants-projector.js';
 import { conversationFor, toolMadeBefore } from './turn/conversation.js';
+import { driveTurn, type ModelTurnConfig } from './turn/drive.js';
 import { TurnMachine } from './turn/machine.js';
 import type { TurnResult } from './types.js';
 
@@ -27,11 +28,11 @@ function notStarted(begun: Exclude<Begun, 'ok'>): TurnResult {
 }
 
 /**
- * One model call of a run: the model's stream drives the turn's state machine, whose projector
- * writes the steps and message and publishes their events as it goes. Steps are keyed by turn,
- * so a retried attempt replaces what an earlier attempt wrote instead of adding more.
+ * One model call of a run: the model's stream drives the turn's state machine (./turn/drive.ts),
+ * whose projector writes the steps and message and publishes their events as it goes. Steps are
+ * keyed by turn, so a retried attempt replaces what an earlier attempt wrote instead of adding more.
  */
-export function modelTurnActivity(db: Db, llm: LlmConfig, log: Logger, tools: ToolRegistry, state: Pick<RunState, 'loadRun' | 'beginTurn'>) {
+export function modelTurnActivity(db: Db, llm: ModelTurnConfig, log: Logger, tools: ToolRegistry, state: Pick<RunState, 'loadRun' | 'beginTurn' | 'finishRun'>) {
   return async function modelTurn(runId: string, turn: number): Promise<TurnResult> {
     const ctx = Context.current();
     // The API may still be committing the run (src/db/run-lock.ts).
@@ -41,57 +42,44 @@ export function modelTurnActivity(db: Db, llm: LlmConfig, log: Logger, tools: To
     if (run.status === 'cancelling') return { kind: 'cancelling' };
     if (isTerminal(run.status)) return { kind: 'ended', status: run.status };
     const runLog = log.child({ run_id: runId, turn, attempt: ctx.info.attempt });
+    /** The prompt exceeds `max_prompt_tokens`: the run ends `incomplete` without calling the model. */
+    const promptTooLong = async (begun: Begun): Promise<TurnResult> => {
+      if (begun !== 'ok') return notStarted(begun);
+      runLog.info({ max_prompt_tokens: run.maxPromptTokens }, 'prompt does not fit max_prompt_tokens');
+      await state.finishRun(runId, { status: 'incomplete', reason: 'max_prompt_tokens' });
+      return { kind: 'ended', status: 'incomplete' };
+    };
+
     // Only runs with a server tool that has something to say (code_interpreter's files) read more.
     const toolNotes = await tools.instructions(run);
 
     // Only those reads (and the tools' notes) stand between here and the model call. Starting the turn (queued →
-    // in_progress, clearing what an earlier attempt left) runs alongside the call; the
-    // projector waits for it before its first write, and a run that cannot start stops the call.
-    const stop = new AbortController();
+    // in_progress, clearing what an earlier attempt left) runs alongside the call.
     const ready = Promise.all([state.beginTurn(run), replaceEarlierAttempt(db, run, turn)]).then(([begun]) => begun);
-    ready.then(
-      (begun) => begun !== 'ok' && stop.abort(),
-      () => stop.abort(),
-    );
-    const machine = new TurnMachine(new AssistantsProjector(db, run, turn, tools, ready, toolMadeBefore(transcript, turn)));
-    const request: ChatRequest = {
-      model: run.model,
-      messages: conversationFor(run, transcript, turn, tools, toolNotes),
-      tools: tools.offered(run.tools),
-      toolChoice: toolChoiceOf(run.toolChoice),
-      parallelToolCalls: run.parallelToolCalls,
-      temperature: run.temperature,
-      topP: run.topP,
-      maxTokens: run.maxCompletionTokens,
-      responseFormat: run.responseFormat,
-      signal: AbortSignal.any([ctx.cancellationSignal, stop.signal]),
-    };
-    // Heartbeats carry cancellation to us and tell Temporal the worker is alive while the model thinks.
-    const beat = setInterval(() => ctx.heartbeat(), 1000);
-    try {
-      for await (const ev of modelFor(run.model, llm).stream(request)) await machine.apply(ev);
-    } catch (err) {
-      // The turn never started (or its start failed): nothing was written, nothing to keep.
-      const begun = await ready;
-      if (begun !== 'ok') return notStarted(begun);
-      await machine.keepPartial().catch((e: unknown) => runLog.error({ err: e }, 'could not save the partial answer'));
-      if (err instanceof LlmError) {
-        runLog.warn({ code: err.code, retryable: err.retryable, err: err.message }, 'model call failed');
-        throw ApplicationFailure.create({
-          type: err.code,
-          message: err.message,
-          nonRetryable: !err.retryable,
-          nextRetryDelay: err.retryAfterMs,
-        });
-      }
-      throw err;
-    } finally {
-      clearInterval(beat);
-    }
-    const begun = await ready;
-    if (begun !== 'ok') return notStarted(begun);
-    if (!machine.finished) throw ApplicationFailure.retryable('The model stream ended without a finish event', 'server_error');
-    return machine.end(run.maxCompletionTokens !== null);
+    const offered = tools.offered(run.tools);
+    const messages = conversationFor(run, transcript, turn, tools, offered, toolNotes);
+    if (!messages) return promptTooLong(await ready);
+    return driveTurn({
+      llm,
+      machine: new TurnMachine(new AssistantsProjector(db, run, turn, tools, ready, toolMadeBefore(transcript, turn))),
+      request: {
+        model: run.model,
+        messages,
+        tools: offered,
+        toolChoice: toolChoiceOf(run.toolChoice),
+        parallelToolCalls: run.parallelToolCalls,
+        temperature: run.temperature,
+        topP: run.topP,
+        maxTokens: run.maxCompletionTokens,
+        responseFormat: run.responseFormat,
+        reasoningEffort: run.reasoningEffort,
+      },
+      ready,
+      notStarted: (begun) => (begun === 'ok' ? undefined : notStarted(begun)),
+      completionCap: run.maxCompletionTokens !== null,
+      expiresAt: run.expiresAt,
+      log: runLog,
+    });
   };
 }
 

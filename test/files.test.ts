@@ -185,7 +185,7 @@ describe('files: bad uploads leave nothing behind', () => {
       [{ file: 'CONTENT', purpose: 'batch', expires_after: { anchor: 'created_at', seconds: 'soon' } }, { param: 'expires_after.seconds', code: 'invalid_type' }],
       [{ file: 'CONTENT', purpose: 'batch', expires_after: { anchor: 'created_at' } }, { param: 'expires_after.seconds', code: 'missing_required_parameter' }],
       [{ file: 'CONTENT', purpose: 'batch', colour: 'blue' }, { param: 'colour', code: 'unknown_parameter' }],
-      [{ file: 'CONTENT', purpose: 'batch', other: 'FILE' }, { param: 'other', code: 'invalid_value' }],
+      [{ file: 'CONTENT', purpose: 'batch', other: 'FILE' }, { param: 'other', code: 'unknown_parameter' }],
     ];
     for (const [params, expected] of cases) {
       const filename = uniqueName();
@@ -307,7 +307,8 @@ describe('files: expiry and memory', () => {
     expect(sha(down.result)).toBe(sha(bytes));
     const growth = Math.max(up.peak, down.peak) - before;
     console.log(`API RSS: ${(before / 2 ** 20).toFixed(1)} MB before; peak +${((up.peak - before) / 2 ** 20).toFixed(1)} MB uploading, +${((down.peak - before) / 2 ** 20).toFixed(1)} MB downloading 50 MB`);
-    expect(growth).toBeLessThan(size / 3);
+    // Holding the file would grow it by at least its size; streamed, it grows by a part or two.
+    expect(growth).toBeLessThan(size / 2);
     await sdk.files.delete(up.result.id);
   });
 });

@@ -174,11 +174,15 @@ describe('request ids', () => {
 });
 
 describe('health and headers', () => {
-  it('GET /health: 200 with postgres, temporal and s3 ok, without any auth header', async () => {
-    const res = await fetch(`${base}/health`);
-    expect(res.status).toBe(200);
-    expect(res.headers.get('x-request-id')).toMatch(REQUEST_ID);
-    expect(await res.json()).toEqual({ status: 'ok', services: { postgres: { ok: true }, temporal: { ok: true }, s3: { ok: true } } });
+  it('GET /health (= /health/ready): 200 with postgres, temporal, s3 and the event listener ok, without any auth header', async () => {
+    for (const path of ['/health', '/health/ready']) {
+      const res = await fetch(`${base}${path}`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('x-request-id')).toMatch(REQUEST_ID);
+      expect(await res.json()).toEqual({ status: 'ok', services: { postgres: { ok: true }, temporal: { ok: true }, s3: { ok: true }, listener: { ok: true } } });
+    }
+    const live = await fetch(`${base}/health/live`);
+    expect([live.status, await live.json()]).toEqual([200, { status: 'ok' }]);
   });
 
   it('requests without the OpenAI-Beta header are accepted', async () => {

@@ -63,11 +63,28 @@ describe('raw statements shaped by the Prisma models', () => {
     });
     const assistant = await db.assistant.create({ data: { id: newId('assistant'), createdAt: 4, model: 'm', topP: 0.9, responseFormat: { type: 'json_object' } } });
     const file = await db.file.create({ data: { id: newId('file'), createdAt: 5, bytes: 10, filename: 'a.txt', purpose: 'assistants', status: 'processed', objectKey: 'k' } });
-    const rows: Record<Prisma.ModelName, { id: string }> = { Thread: thread, Run: run, Message: message, RunStep: step, Assistant: assistant, File: file };
+    const response = await db.response.create({ data: { id: newId('response'), createdAt: 6, status: 'completed', background: false, store: true, model: 'm', conversationId: thread.id, request: { tool_choice: 'auto' } } });
+    const event = await db.responseEvent.create({ data: { responseId: response.id, seq: 0, event: { type: 'response.created' } } });
+    const item = await db.conversationItem.create({ data: { id: newId('message'), threadId: thread.id, createdAt: 7, item: { type: 'function_call' } } });
+    const idempotency = await db.idempotencyKey.create({ data: { key: newId('message'), fingerprint: 'f', status: 200, body: { ok: true } } });
+    // Each model's row and the condition that finds it again.
+    const rows: Record<Prisma.ModelName, [object, Prisma.Sql]> = {
+      Thread: [thread, Prisma.sql`id = ${thread.id}`],
+      Run: [run, Prisma.sql`id = ${run.id}`],
+      Message: [message, Prisma.sql`id = ${message.id}`],
+      RunStep: [step, Prisma.sql`id = ${step.id}`],
+      Assistant: [assistant, Prisma.sql`id = ${assistant.id}`],
+      File: [file, Prisma.sql`id = ${file.id}`],
+      Response: [response, Prisma.sql`id = ${response.id}`],
+      ResponseEvent: [event, Prisma.sql`response_id = ${event.responseId} AND seq = 0`],
+      ConversationItem: [item, Prisma.sql`id = ${item.id}`],
+      IdempotencyKey: [idempotency, Prisma.sql`key = ${idempotency.key}`],
+    };
 
     for (const model of Object.values(Prisma.ModelName)) {
-      const [read] = await db.$queryRaw<unknown[]>`SELECT ${columnsOf(fieldsOf(model))} FROM ${Prisma.raw(`"${tables[model]}"`)} WHERE id = ${rows[model].id}`;
-      expect(read, model).toEqual(rows[model]);
+      const [row, where] = rows[model];
+      const [read] = await db.$queryRaw<unknown[]>`SELECT ${columnsOf(fieldsOf(model))} FROM ${Prisma.raw(`"${tables[model]}"`)} WHERE ${where}`;
+      expect(read, model).toEqual(row);
     }
   });
 

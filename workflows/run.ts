@@ -14,6 +14,7 @@ import {
   condition,
   defineUpdate,
   isCancellation,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -34,6 +35,16 @@ export type QueuedRun = Awaited<ReturnType<RunActivities['recordToolOutputs']>>;
 
 /** `submit_tool_outputs`: validated here, against the workflow's own state, before it touches history. */
 export const submitToolOutputsUpdate = defineUpdate<QueuedRun, [ToolOutput[]]>('submitToolOutputs');
+
+/** The failure type of a submission the workflow refuses; the API answers it as a 400 with this message. */
+export const TOOL_OUTPUTS_REFUSED = 'ToolOutputsRefused';
+
+/**
+ * A cancel or tool outputs delivered in the same workflow task as the expiry timer (say, when
+ * no worker was up in between) win over the timer: the client was answered first. Histories
+ * recorded before this still end `expired` on replay.
+ */
+const REQUEST_WINS_OVER_EXPIRY = 'request-wins-over-expiry';
 
 const LAST_ERROR_CODES = ['server_error', 'rate_limit_exceeded', 'invalid_prompt'];
 
@@ -85,14 +96,15 @@ export async function assistantRun(input: RunWorkflowInput): Promise<Ended> {
   );
 
   function rejectUnacceptable(outputs: ToolOutput[]): void {
+    const refuse = (message: string) => ApplicationFailure.create({ type: TOOL_OUTPUTS_REFUSED, message, nonRetryable: true });
     if (status !== 'requires_action' || submission !== undefined) {
-      throw new Error(`Runs in status "${submission ? 'queued' : status}" do not accept tool outputs.`);
+      throw refuse(`Runs in status "${submission ? 'queued' : status}" do not accept tool outputs.`);
     }
     const got = outputs.map((o) => o.tool_call_id);
     const expected = [...pendingCallIds].sort();
     const sorted = [...got].sort();
     if (sorted.length !== expected.length || sorted.some((id, i) => id !== expected[i])) {
-      throw new Error(`Expected tool outputs for call_ids ${pyList(pendingCallIds)}, got ${pyList(got)}`);
+      throw refuse(`Expected tool outputs for call_ids ${pyList(pendingCallIds)}, got ${pyList(got)}`);
     }
   }
 
@@ -107,9 +119,12 @@ export async function assistantRun(input: RunWorkflowInput): Promise<Ended> {
     return outcome.status;
   };
 
+  // Set when outputs beat the expiry timer: the turn they feed runs although expires_at has passed.
+  let resumedLate = false;
   try {
     for (let turn = 0; ; turn++) {
-      if (Date.now() >= input.expiresAt * 1000) return await finish({ status: 'expired' });
+      if (!resumedLate && Date.now() >= input.expiresAt * 1000) return await finish({ status: 'expired' });
+      resumedLate = false;
       setStatus('in_progress');
       // The model activity marks the run in_progress, and ends it when the answer is text.
       const result = await model.modelTurn(runId, turn);
@@ -137,7 +152,13 @@ export async function assistantRun(input: RunWorkflowInput): Promise<Ended> {
       await store.requireAction(runId, result.stepId);
       // The durable timer: fires at expires_at even if no worker was up at that moment.
       const submitted = await condition(() => submission !== undefined, Math.max(0, input.expiresAt * 1000 - Date.now()));
-      if (!submitted) return await finish({ status: 'expired' });
+      if (!submitted) {
+        // patched() only where the timer and a request met, so other histories issue no marker.
+        const cancelled = CancellationScope.current().consideredCancelled;
+        if (cancelled && patched(REQUEST_WINS_OVER_EXPIRY)) return await finish({ status: 'cancelled' });
+        if (cancelled || submission === undefined || !patched(REQUEST_WINS_OVER_EXPIRY)) return await finish({ status: 'expired' });
+        resumedLate = true;
+      }
       recorded.push(await store.recordToolOutputs(runId, result.stepId, submission!));
       submission = undefined;
       setStatus('queued');

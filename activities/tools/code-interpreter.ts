@@ -30,7 +30,7 @@ export interface CodeInput {
 
 /**
  * The files a run's code reads under /mnt/data: the run's `tool_resources.code_interpreter`
- * (the assistant's, or createAndRun's own), the thread's, then the thread's message attachments
+ * (its assistant's, as the run started), the thread's, then the thread's message attachments
  * for code_interpreter, in that order, each file once. Deleted files are left out. A name
  * taken by an earlier file gets the file's id before its extension (`data-file-….csv`), so
  * a file keeps its name from one call to the next as more arrive.

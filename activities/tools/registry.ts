@@ -75,6 +75,11 @@ export class ToolRegistry {
     this.#byName = new Map(serverTools.map((t) => [t.spec.name, t]));
   }
 
+  /** Whether a server tool of this type is here to run. */
+  serves(type: string): boolean {
+    return this.#byType(type) !== undefined;
+  }
+
   /** The functions offered for a run: its function tools, then the server tools it enables. */
   offered(tools: AssistantTool[]): ToolSpec[] {
     const enabled = new Set(tools.map((t) => t.type));

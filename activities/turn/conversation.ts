@@ -1,8 +1,9 @@
 import type { MessageContent } from 'openai/resources/beta/threads/messages';
 import type { RunRecord } from '../../src/db/records.js';
 import type { Transcript } from '../../src/db/runs.js';
-import type { ChatMessage, ToolCall } from '../../src/llm/index.js';
+import type { ChatMessage, ToolCall, ToolSpec } from '../../src/llm/index.js';
 import type { ToolRegistry } from '../tools/registry.js';
+import { fixedTokens, messageTokens } from './prompt-tokens.js';
 
 /**
  * What the model sees for a run: its instructions, the thread's messages from before the run
@@ -10,19 +11,46 @@ import type { ToolRegistry } from '../tools/registry.js';
  * one assistant message, followed by the tool outputs. Only turns before `turn` count: what an
  * earlier attempt at this turn left is about to be replaced. `toolNotes`: what the run's server
  * tools add to the instructions (registry.ts `instructions`).
+ *
+ * With `max_prompt_tokens`, `truncation_strategy: auto` drops the oldest thread messages until
+ * the prompt (with the tools `offered`) fits; the newest one, the instructions and the run's
+ * own turns always stay. Undefined: the prompt cannot fit, and the run ends `incomplete`.
  */
-export function conversationFor(run: RunRecord, { messages, steps }: Transcript, turn: number, tools: ToolRegistry, toolNotes: string[] = []): ChatMessage[] {
-  const out: ChatMessage[] = [];
+export function conversationFor(
+  run: RunRecord,
+  transcript: Transcript,
+  turn: number,
+  tools: ToolRegistry,
+  offered: ToolSpec[],
+  toolNotes: string[] = [],
+): ChatMessage[] | undefined {
   const system = [run.instructions, run.additionalInstructions, ...toolNotes].filter(Boolean).join('\n\n');
-  if (system) out.push({ role: 'system', content: system });
+  const head: ChatMessage[] = system ? [{ role: 'system', content: system }] : [];
+  const history = historyOf(run, transcript);
+  const own = ownTurns(run, transcript, turn, tools);
+  if (run.maxPromptTokens === null) return [...head, ...history, ...own];
 
+  const fixed = [...head, ...own].reduce((n, m) => n + messageTokens(m), fixedTokens(offered));
+  const sizes = history.map(messageTokens);
+  let total = sizes.reduce((a, b) => a + b, fixed);
+  let first = 0;
+  const canDrop = run.truncationStrategy.type === 'auto';
+  while (total > run.maxPromptTokens && canDrop && first < history.length - 1) total -= sizes[first++]!;
+  return total > run.maxPromptTokens ? undefined : [...head, ...history.slice(first), ...own];
+}
+
+/** The thread's messages from before the run, as `truncation_strategy: last_messages` keeps them. */
+function historyOf(run: RunRecord, { messages }: Transcript): ChatMessage[] {
   const history = messages.filter((m) => m.runId !== run.id);
-  const own = messages.filter((m) => m.runId === run.id);
-  const ownMessages = new Map(own.map((m) => [m.id, textOf(m.content)]));
   const truncation = run.truncationStrategy;
   const kept = truncation.type === 'last_messages' && truncation.last_messages ? history.slice(-truncation.last_messages) : history;
-  for (const m of kept) out.push(m.role === 'assistant' ? { role: 'assistant', content: textOf(m.content) } : { role: 'user', content: textOf(m.content) });
+  return kept.map((m) => (m.role === 'assistant' ? { role: 'assistant', content: textOf(m.content) } : { role: 'user', content: textOf(m.content) }));
+}
 
+/** The run's own earlier turns: text and tool calls, then the outputs. */
+function ownTurns(run: RunRecord, { messages, steps }: Transcript, turn: number, tools: ToolRegistry): ChatMessage[] {
+  const out: ChatMessage[] = [];
+  const ownMessages = new Map(messages.filter((m) => m.runId === run.id).map((m) => [m.id, textOf(m.content)]));
   let current: { key: string; text: string | null; calls: ToolCall[]; outputs: ChatMessage[] } | undefined;
   const flush = () => {
     if (!current) return;

@@ -77,21 +77,6 @@ export async function deleteMessage(db: Tx, threadId: string, id: string): Promi
   if (count === 0) throw new NotFoundError('message', id);
 }
 
-/** The text of the thread's last user message (raw: it is on a run's path to its first token). */
-export async function lastUserTextOf(tx: Tx, threadId: string): Promise<string | undefined> {
-  const [last] = await tx.$queryRaw<{ content: unknown }[]>`
-    SELECT content FROM messages WHERE thread_id = ${threadId} AND role = 'user' ORDER BY id DESC LIMIT 1`;
-  return last && textOf(last.content);
-}
-
-/** The text of the last user message among `rows` (stored shape). */
-export function lastUserText(rows: { role: string; content: unknown }[]): string | undefined {
-  const last = rows.filter((m) => m.role === 'user').at(-1);
-  return last && textOf(last.content);
-}
-
-const textOf = (content: unknown) => (content as { type: string; text?: { value: string } }[]).find((p) => p.type === 'text')?.text?.value ?? '';
-
 /** A run's own message as it streams and ends (raw: on the run's path to its end). */
 export async function updateMessage(tx: Tx, messageId: string, fields: Partial<Record<keyof MessageRow, unknown>>): Promise<MessageRecord | null> {
   const [row] = await tx.$queryRaw<MessageRow[]>`UPDATE messages SET ${setList(fields)} WHERE id = ${messageId} RETURNING ${MESSAGE_COLUMNS}`;

@@ -39,3 +39,17 @@ export async function page<T extends { id: string }>(q: PageQuery, fetch: (args:
   const items = rows.slice(0, q.limit);
   return { items: backwards ? items.reverse() : items, hasMore };
 }
+
+/** Pages items already in their list's order (a response's input items), by their ids' positions. */
+export function pageInOrder<T extends { id: string }>(all: T[], q: PageQuery): Page<T> {
+  const ordered = q.order === 'desc' ? [...all].reverse() : all;
+  const at = (id: string | undefined) => (id === undefined ? -1 : ordered.findIndex((t) => t.id === id));
+  let from = q.after ? at(q.after) + 1 : 0;
+  let to = q.before ? at(q.before) : ordered.length;
+  if (to < 0) to = ordered.length;
+  const backwards = q.before !== undefined && q.after === undefined;
+  if (backwards) from = Math.max(0, to - q.limit);
+  const slice = ordered.slice(from, to);
+  const items = backwards ? slice : slice.slice(0, q.limit);
+  return { items, hasMore: backwards ? from > 0 : slice.length > q.limit };
+}

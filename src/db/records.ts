@@ -3,7 +3,7 @@ import type { Message, MessageContent } from 'openai/resources/beta/threads/mess
 import type { Run, RunStatus } from 'openai/resources/beta/threads/runs/runs';
 import type { RunStep } from 'openai/resources/beta/threads/runs/steps';
 import type { AssistantResponseFormatOption, AssistantToolChoiceOption, Thread } from 'openai/resources/beta/threads/threads';
-import type { Metadata } from 'openai/resources/shared';
+import type { Metadata, ReasoningEffort } from 'openai/resources/shared';
 import type { Assistant as AssistantRow, Message as MessageRow, Run as RunRow, RunStep as RunStepRow, Thread as ThreadRow } from '../generated/prisma/client.js';
 
 /**
@@ -24,8 +24,9 @@ export type TruncationStrategy = NonNullable<Run['truncation_strategy']>;
 export type RunLastError = NonNullable<Run['last_error']>;
 export type StepLastError = NonNullable<RunStep['last_error']>;
 
-export type AssistantRecord = Omit<AssistantRow, 'tools' | 'toolResources' | 'metadata' | 'responseFormat'> & {
+export type AssistantRecord = Omit<AssistantRow, 'tools' | 'toolResources' | 'metadata' | 'responseFormat' | 'reasoningEffort'> & {
   tools: AssistantTool[];
+  reasoningEffort: ReasoningEffort;
   toolResources: Assistant['tool_resources'];
   metadata: Metadata;
   /** Null when the assistant never set one (the wire shows `auto`). */
@@ -39,7 +40,7 @@ export type ThreadRecord = Omit<ThreadRow, 'toolResources' | 'metadata'> & {
 
 export type RunRecord = Omit<
   RunRow,
-  'status' | 'requiredAction' | 'lastError' | 'incompleteDetails' | 'usage' | 'tools' | 'metadata' | 'truncationStrategy' | 'toolChoice' | 'responseFormat'
+  'status' | 'requiredAction' | 'lastError' | 'incompleteDetails' | 'usage' | 'tools' | 'metadata' | 'truncationStrategy' | 'toolChoice' | 'responseFormat' | 'reasoningEffort'
 > & {
   status: RunStatus;
   metadata: Metadata;
@@ -51,6 +52,8 @@ export type RunRecord = Omit<
   truncationStrategy: TruncationStrategy;
   toolChoice: AssistantToolChoiceOption;
   responseFormat: AssistantResponseFormatOption;
+  /** A text column, written only from the validated request or the assistant. */
+  reasoningEffort: ReasoningEffort;
 };
 
 /**

@@ -56,9 +56,9 @@ export async function activeRunOf(tx: Tx, threadId: string): Promise<{ id: strin
   return rows[0];
 }
 
-/** Every active run of the thread, outside its lock (deleting the thread stops them). */
-export function activeRunsOf(db: Tx, threadId: string): Promise<{ id: string }[]> {
-  return db.run.findMany({ where: { threadId, status: { in: [...ACTIVE_STATUSES] } }, select: { id: true } });
+/** Every run of the thread (deleting the thread deletes their workflows too). */
+export function runsOf(db: Tx, threadId: string): Promise<{ id: string }[]> {
+  return db.run.findMany({ where: { threadId }, select: { id: true } });
 }
 
 export async function findStep(db: Tx, threadId: string, runId: string, stepId: string): Promise<StepRecord> {

@@ -3,6 +3,12 @@ import type { Db } from '../db/client.js';
 import { Prisma } from '../generated/prisma/client.js';
 import type { StreamEvent } from '../wire/stream-events.js';
 
+/** What a channel carries: an SSE frame's name and data (Assistants' StreamEvent, or a Responses event). */
+export interface Frame {
+  event: string;
+  data: unknown;
+}
+
 /*
  * Run events (the SSE frames of src/wire/stream-events.ts) travel from the worker's activities
  * to the API's streams by Postgres NOTIFY, never through workflow history. A NOTIFY sent inside a
@@ -18,7 +24,7 @@ export const channelOf = (runId: string) => `events_${runId}`;
 /** NOTIFY payloads must stay under 8000 bytes; larger events go in numbered parts. */
 const PART_CHARS = 1800; // ≤ 4 bytes per UTF-16 unit in UTF-8 keeps a part under 7.2 kB
 
-export function encode(e: StreamEvent): string[] {
+export function encode(e: Frame): string[] {
   const json = JSON.stringify(e);
   if (json.length <= PART_CHARS) return [`w|${json}`];
   const slices: string[] = [];
@@ -37,7 +43,7 @@ export function encode(e: StreamEvent): string[] {
  * The NOTIFY of `events`, in one query: unnest keeps their order, and so does delivery. A
  * statement of its own (`publish`), or the end of one that writes first (`WITH … ${notifying}`).
  */
-export function notifying(runId: string, events: StreamEvent[]): Prisma.Sql {
+export function notifying(runId: string, events: Frame[]): Prisma.Sql {
   return Prisma.sql`SELECT pg_notify(${channelOf(runId)}, p) FROM unnest(${events.flatMap(encode)}::text[]) WITH ORDINALITY AS t(p, i) ORDER BY i`;
 }
 

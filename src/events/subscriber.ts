@@ -8,37 +8,88 @@ export interface Subscription extends AsyncIterable<StreamEvent> {
   close(): Promise<void>;
 }
 
+/** How long a LISTEN connection attempt may take before the stream's request fails. */
+const CONNECT_TIMEOUT_MS = 5_000;
+const RECONNECT_MIN_MS = 100;
+const RECONNECT_MAX_MS = 5_000;
+
+export type ListenerState = 'up' | 'connecting' | 'down';
+
 /**
  * One LISTEN connection per API process, shared by every open stream: a stream LISTENs to its
  * run's channel before the run starts (or resumes), so it misses nothing.
+ *
+ * A failed attempt is never kept: the next stream connects afresh. When the connection drops
+ * (a Postgres restart), open streams end with the interrupted event (their runs go on) and the
+ * connection is re-made in the background with capped exponential backoff, so the first stream
+ * after the outage finds it up and readiness (/health/ready) reflects it.
  */
 export class RunEventSubscriber {
   private client?: Promise<pg.Client>;
   private readonly listeners = new Map<string, Set<Queue>>();
   private readonly decoder = new EventDecoder();
+  private connected = false;
+  private closed = false;
+  private reconnectTimer?: NodeJS.Timeout;
 
   constructor(
     private readonly databaseUrl: string,
     private readonly log: Logger,
   ) {}
 
+  /** For readiness: whether the LISTEN connection is up right now. */
+  get state(): ListenerState {
+    if (this.connected) return 'up';
+    return this.client || this.reconnectTimer ? 'connecting' : 'down';
+  }
+
+  /** Connects eagerly, so readiness reports the listener from the start; failures only log. */
+  start(): void {
+    this.connect().catch((err: unknown) => this.scheduleReconnect(err, RECONNECT_MIN_MS));
+  }
+
   private connect(): Promise<pg.Client> {
-    this.client ??= (async () => {
-      const client = new pg.Client({ connectionString: this.databaseUrl });
-      client.on('notification', (n) => {
-        const event = n.payload === undefined ? undefined : this.decoder.decode(n.payload);
-        if (event) for (const q of this.listeners.get(n.channel) ?? []) q.push(event);
-      });
-      client.on('error', (err) => {
-        this.log.error({ err }, 'event connection lost');
-        this.client = undefined;
-        for (const queues of this.listeners.values()) for (const q of queues) q.fail(err);
-        this.listeners.clear();
-      });
-      await client.connect();
-      return client;
-    })();
+    this.client ??= this.open().catch((err: unknown) => {
+      this.client = undefined;
+      throw err;
+    });
     return this.client;
+  }
+
+  private async open(): Promise<pg.Client> {
+    const client = new pg.Client({ connectionString: this.databaseUrl, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, keepAlive: true });
+    client.on('notification', (n) => {
+      const event = n.payload === undefined ? undefined : this.decoder.decode(n.payload);
+      if (event) for (const q of this.listeners.get(n.channel) ?? []) q.push(event);
+    });
+    let lost = false;
+    const onLost = (err: unknown) => {
+      if (lost) return;
+      lost = true;
+      this.connected = false;
+      this.client = undefined;
+      for (const queues of this.listeners.values()) for (const q of queues) q.fail(err);
+      this.listeners.clear();
+      client.end().catch(() => {});
+      if (!this.closed) this.scheduleReconnect(err, RECONNECT_MIN_MS);
+    };
+    client.on('error', onLost);
+    client.on('end', () => onLost(new Error('event connection ended')));
+    await client.connect();
+    this.connected = true;
+    this.log.info('event connection up');
+    return client;
+  }
+
+  private scheduleReconnect(err: unknown, delayMs: number): void {
+    if (this.closed || this.reconnectTimer) return;
+    this.log.warn({ err, retry_in_ms: delayMs }, 'event connection down; reconnecting');
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      if (this.closed || this.client) return;
+      this.connect().catch((e: unknown) => this.scheduleReconnect(e, Math.min(delayMs * 2, RECONNECT_MAX_MS)));
+    }, delayMs);
+    this.reconnectTimer.unref();
   }
 
   async subscribe(runId: string): Promise<Subscription> {
@@ -49,7 +100,12 @@ export class RunEventSubscriber {
     if (!set) {
       set = new Set();
       this.listeners.set(channel, set);
-      await client.query(`LISTEN ${client.escapeIdentifier(channel)}`);
+      try {
+        await client.query(`LISTEN ${client.escapeIdentifier(channel)}`);
+      } catch (err) {
+        this.listeners.delete(channel);
+        throw err;
+      }
     }
     set.add(queue);
     return {
@@ -66,8 +122,12 @@ export class RunEventSubscriber {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = undefined;
     const client = await this.client?.catch(() => undefined);
     this.client = undefined;
+    this.connected = false;
     await client?.end();
   }
 }

@@ -1,13 +1,18 @@
-import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import Koa from 'koa';
 import { randomBytes } from 'node:crypto';
 import type { Deps } from '../services/deps.js';
-import { ApiError, fromDomainError, invalidUrl, methodNotAllowed, unauthorized } from './errors.js';
+import { invalidUrl, toApiError, unauthorized } from './errors.js';
+import { idempotency } from './idempotency.js';
 import { assistantRoutes } from './assistants/routes.js';
+import { assistantsV1Hints } from './assistants-v1.js';
+import { jsonBody } from './body.js';
 import { fileRoutes } from './files/routes.js';
 import { healthRoutes, type HealthCheck } from './health/routes.js';
+import { conversationRoutes } from './conversations/routes.js';
+import { guardPathParams, inputGuard } from './input-guard.js';
 import { messageRoutes } from './messages/routes.js';
+import { responseRoutes } from './responses/routes.js';
 import { runRoutes } from './runs/routes.js';
 import { threadRoutes } from './threads/routes.js';
 
@@ -19,7 +24,10 @@ export function createApp(deps: Deps, health: HealthCheck): Koa {
   assistantRoutes(router, deps);
   threadRoutes(router, deps);
   messageRoutes(router, deps);
+  responseRoutes(router, deps);
+  conversationRoutes(router, deps);
   fileRoutes(router, deps);
+  guardPathParams(router);
   const open = new Router();
   healthRoutes(open, health);
 
@@ -28,17 +36,10 @@ export function createApp(deps: Deps, health: HealthCheck): Koa {
   app.use(stripVersionPrefix);
   app.use(open.routes());
   app.use(auth(deps.config.apiKeys));
-  app.use(
-    bodyParser({
-      enableTypes: ['json'],
-      jsonLimit: deps.config.bodyLimit,
-      // Everything the SDK sends is JSON; accept bodies whose content type was forgotten too.
-      detectJSON: (ctx) => ctx.method !== 'GET' && !ctx.is('multipart/*', 'urlencoded'),
-      onError: (err) => {
-        throw bodyError(err as Error & { status?: number; type?: string });
-      },
-    }),
-  );
+  app.use(jsonBody(deps.config.bodyLimit));
+  app.use(inputGuard);
+  app.use(assistantsV1Hints);
+  app.use(idempotency(deps.db));
   app.use(async (ctx, next) => {
     await next();
     if (ctx.status === 404 && ctx.body === undefined) throw invalidUrl(ctx.method, ctx.originalUrl.split('?')[0]!);
@@ -69,33 +70,12 @@ function errors(): Koa.Middleware {
     try {
       await next();
     } catch (err) {
-      const apiError = err instanceof ApiError ? err : (fromDomainError(err) ?? asClientError(err, ctx));
+      const apiError = toApiError(err, ctx.method, ctx.originalUrl);
       ctx.status = apiError.status;
       ctx.body = apiError.toJSON();
       if (apiError.status >= 500) ctx.state.log.error({ err }, 'request failed');
     }
   };
-}
-
-function asClientError(err: unknown, ctx: Koa.Context): ApiError {
-  const status = (err as { status?: number }).status;
-  // @koa/router's allowedMethods throws 405 (path known, method not) and 501 (unknown method).
-  if (status === 405 || status === 501) return methodNotAllowed(ctx.method, ctx.originalUrl.split('?')[0]!);
-  return new ApiError(500, 'The server had an error while processing your request. Sorry about that!', 'server_error', null, 'server_error');
-}
-
-function bodyError(err: Error & { status?: number; type?: string }): ApiError {
-  if (err.status === 413 || err.type === 'entity.too.large') {
-    return new ApiError(413, 'Request body is too large.', 'invalid_request_error', null, 'request_too_large');
-  }
-  if (err.status === 415) return new ApiError(415, err.message, 'invalid_request_error', null, 'unsupported_media_type');
-  return new ApiError(
-    400,
-    "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON.)",
-    'invalid_request_error',
-    null,
-    null,
-  );
 }
 
 /** The seed's clients use baseURL `http://localhost:3000`, others `…/v1`: serve both. */

@@ -1,4 +1,4 @@
-import { ConflictError, InvalidInputError, NotFoundError, TooLargeError } from '../errors.js';
+import { ConflictError, InvalidInputError, NotFoundError, TooLargeError, UnavailableError } from '../errors.js';
 
 /** OpenAI-shaped errors: `{error:{message,type,param,code}}` with the status OpenAI would use. */
 export type ErrorType = 'invalid_request_error' | 'server_error';
@@ -30,8 +30,22 @@ export function fromDomainError(err: unknown): ApiError | undefined {
   if (err instanceof NotFoundError) return new ApiError(404, err.message, 'invalid_request_error', err.param);
   if (err instanceof InvalidInputError) return badRequest(err.message, err.param, err.code);
   if (err instanceof ConflictError) return badRequest(err.message);
+  if (err instanceof UnavailableError) return new ApiError(503, err.message, 'server_error', null, 'service_unavailable');
   if (err instanceof TooLargeError) return new ApiError(413, err.message, 'invalid_request_error', err.param, 'file_too_large');
   return undefined;
+}
+
+/**
+ * Anything thrown while serving a request, as OpenAI's answer: a domain error as mapped above,
+ * @koa/router's 405/501 as OpenAI's 405, anything else a 500 (only real faults get there).
+ */
+export function toApiError(err: unknown, method: string, url: string): ApiError {
+  if (err instanceof ApiError) return err;
+  const mapped = fromDomainError(err);
+  if (mapped) return mapped;
+  const status = (err as { status?: number }).status;
+  if (status === 405 || status === 501) return methodNotAllowed(method, url.split('?')[0]!);
+  return new ApiError(500, 'The server had an error while processing your request. Sorry about that!', 'server_error', null, 'server_error');
 }
 
 export const invalidUrl = (method: string, path: string) =>

@@ -42,12 +42,16 @@ export function readMultipart(req: IncomingMessage, fileField: string, onFile: (
     parser.on('fieldsLimit', () => fail(badRequest(`Too many form fields: at most ${LIMITS.fields} are accepted.`)));
     parser.on('file', (name, stream, info) => {
       if (name !== fileField || file) {
-        stream.resume();
-        fail(badRequest(name === fileField ? `Expected one file in '${name}'.` : `Unrecognized request argument supplied: ${name}`, name, 'invalid_value'));
+        discard(stream);
+        fail(
+          name === fileField
+            ? badRequest(`Expected one file in '${name}'.`, name, 'invalid_value')
+            : badRequest(`Unrecognized request argument supplied: ${name}`, name, 'unknown_parameter'),
+        );
         return;
       }
       file = onFile({ stream, filename: info.filename ?? fileField, mimeType: info.mimeType }).catch((err: unknown) => {
-        stream.resume();
+        discard(stream);
         fail(err);
       });
     });
@@ -64,6 +68,11 @@ export function readMultipart(req: IncomingMessage, fileField: string, onFile: (
       if (failure !== undefined) throw failure;
       return fields;
     });
+}
+
+/** A file stream nobody reads: drained, and its error (the client going away) expected. */
+function discard(stream: Readable): void {
+  stream.on('error', () => {}).resume();
 }
 
 /** `a[b][c]=v` → `{a: {b: {c: 'v'}}}`; objects without a prototype, so no name reaches one. */

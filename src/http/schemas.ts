@@ -1,3 +1,4 @@
+import type * as Shared from 'openai/resources/shared';
 import { z } from 'zod';
 
 /** Request pieces shared by several endpoints (docs/wire-contract.md §6 limits). */
@@ -50,10 +51,14 @@ export const Tool = z.discriminatedUnion('type', [FunctionTool, FileSearchTool, 
 
 export const ToolResources = z.strictObject({
   code_interpreter: z.strictObject({ file_ids: z.array(z.string()).max(20).optional() }).optional(),
+  // One or the other (openai-contract.md §6): an empty `file_search` names no store at all.
   file_search: z
     .strictObject({
       vector_store_ids: z.array(z.string()).max(1).optional(),
       vector_stores: z.array(z.record(z.string(), z.unknown())).max(1).optional(),
+    })
+    .refine((fs) => (fs.vector_store_ids === undefined) !== (fs.vector_stores === undefined), {
+      message: "Invalid 'tool_resources.file_search': expected exactly one of 'vector_store_ids' or 'vector_stores'.",
     })
     .optional(),
 });
@@ -73,6 +78,9 @@ export const ResponseFormat = z.union([
   }),
 ]);
 
+/** The `openai` package's `ReasoningEffort`; null leaves it to the model (or, on a run, the assistant). */
+export const ReasoningEffort = z.enum(['none', 'minimal', 'low', 'medium', 'high', 'xhigh', 'max']).nullish() satisfies z.ZodType<Shared.ReasoningEffort | undefined>;
+
 export const Temperature = z.number().min(0).max(2).nullish();
 export const TopP = z.number().min(0).max(1).nullish();
 
@@ -80,7 +88,7 @@ const Detail = z.enum(['auto', 'low', 'high']);
 const ContentPart = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('text'), text: z.string() }),
   z.strictObject({ type: z.literal('image_file'), image_file: z.strictObject({ file_id: z.string(), detail: Detail.optional() }) }),
-  z.strictObject({ type: z.literal('image_url'), image_url: z.strictObject({ url: z.string(), detail: Detail.optional() }) }),
+  z.strictObject({ type: z.literal('image_url'), image_url: z.strictObject({ url: z.url({ protocol: /^https?$/ }), detail: Detail.optional() }) }),
 ]);
 
 const Attachment = z.strictObject({

@@ -11,7 +11,7 @@ export function parse<S extends z.ZodType>(schema: S, input: unknown): z.output<
   throw toApiError(result.error.issues[0]!, input);
 }
 
-function paramPath(path: readonly PropertyKey[]): string {
+export function paramPath(path: readonly PropertyKey[]): string {
   return path
     .map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`))
     .join('');

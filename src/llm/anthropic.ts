@@ -10,6 +10,7 @@ import type {
   ToolChoice,
 } from '@anthropic-ai/sdk/resources/messages';
 import { log } from '../log.js';
+import { thinkingFor } from './anthropic-thinking.js';
 import { LlmError, type ChatEvent, type ChatMessage, type ChatModel, type ChatRequest, type FinishReason } from './types.js';
 import { RequestGuard, transportError, retryAfterMs } from './util.js';
 
@@ -117,12 +118,14 @@ type Params = MessageCreateParamsStreaming & { temperature?: number; top_p?: num
 
 function toParams(req: ChatRequest): Params {
   const system = req.messages.flatMap((m) => (m.role === 'system' ? [m.content] : [])).join('\n\n');
+  const thinking = thinkingFor(req);
   const params: Params = {
     model: req.model,
-    max_tokens: req.maxTokens ?? DEFAULT_MAX_TOKENS,
+    max_tokens: (req.maxTokens ?? DEFAULT_MAX_TOKENS) + (thinking?.budget_tokens ?? 0),
     stream: true,
     messages: toMessages(req.messages),
   };
+  if (thinking) params.thinking = thinking;
   if (system) params.system = system;
   if (req.tools.length) {
     params.tools = req.tools.map((t) => ({
@@ -133,7 +136,8 @@ function toParams(req: ChatRequest): Params {
     params.tool_choice = toToolChoice(req);
   }
   // Anthropic's temperature range is 0–1 (OpenAI's 0–2), and recent models refuse temperature
-  // and top_p together, so temperature wins.
+  // and top_p together, so temperature wins. Thinking takes neither.
+  if (thinking) return params;
   if (req.temperature != null) params.temperature = Math.min(req.temperature, 1);
   else if (req.topP != null) params.top_p = req.topP;
   return params;

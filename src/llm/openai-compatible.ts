@@ -108,6 +108,8 @@ function toParams(req: ChatRequest): ChatCompletionCreateParamsStreaming {
   if (req.temperature != null) params.temperature = req.temperature;
   if (req.topP != null) params.top_p = req.topP;
   if (req.maxTokens != null) params.max_tokens = req.maxTokens;
+  // OpenAI's own field, which vLLM and llama.cpp take for reasoning models; sent only when set.
+  if (req.reasoningEffort != null) params.reasoning_effort = req.reasoningEffort;
   const format = req.responseFormat as ChatCompletionCreateParamsStreaming['response_format'] | 'auto' | undefined;
   // `auto` and `text` are the default; sending them only trips servers that lack response_format.
   if (format && format !== 'auto' && format.type !== 'text') params.response_format = format;

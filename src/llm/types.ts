@@ -1,4 +1,7 @@
 /** The one interface every model backend implements; activities depend only on this file. */
+import type { ReasoningEffort } from 'openai/resources/shared';
+
+export type { ReasoningEffort };
 
 export type ChatMessage =
   | { role: 'system' | 'user'; content: string }
@@ -33,6 +36,11 @@ export interface ChatRequest {
   maxTokens?: number | null;
   /** The Assistants `response_format`: `'auto'` or `{ type: 'text' | 'json_object' | 'json_schema', ... }`. */
   responseFormat?: unknown;
+  /**
+   * The run's `reasoning_effort` (the `openai` package's values). A backend that has no such
+   * control, or a model that cannot take it, logs that it ignored it.
+   */
+  reasoningEffort?: ReasoningEffort | null;
   /** Aborting it cancels the HTTP request; the stream then throws `signal.reason`. */
   signal?: AbortSignal;
 }

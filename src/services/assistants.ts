@@ -22,6 +22,7 @@ export function createAssistant({ db }: Deps, input: AssistantCreateParams) {
     temperature: input.temperature ?? null,
     topP: input.top_p ?? null,
     responseFormat: jsonOrDbNull(input.response_format),
+    reasoningEffort: input.reasoning_effort ?? null,
   });
 }
 
@@ -47,6 +48,7 @@ export async function updateAssistant({ db }: Deps, id: string, input: Assistant
   if (input.temperature !== undefined) data.temperature = input.temperature;
   if (input.top_p !== undefined) data.topP = input.top_p;
   if (input.response_format !== undefined) data.responseFormat = jsonOrDbNull(input.response_format);
+  if (input.reasoning_effort !== undefined) data.reasoningEffort = input.reasoning_effort;
   return assistants.updateAssistant(db, id, data);
 }
 

@@ -1,17 +1,19 @@
-import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure, WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
+import { createHash } from 'node:crypto';
+import type { AssistantTool } from 'openai/resources/beta/assistants';
 import type { RunCreateParamsBase, RunUpdateParams } from 'openai/resources/beta/threads/runs/runs';
 import type { ThreadCreateAndRunParamsBase } from 'openai/resources/beta/threads/threads';
 import type { ToolOutput } from '../../activities/index.js';
-import { assistantRun, submitToolOutputsUpdate, type QueuedRun, type RunWorkflowInput } from '../../workflows/run.js';
+import { assistantRun, submitToolOutputsUpdate, TOOL_OUTPUTS_REFUSED, type QueuedRun, type RunWorkflowInput } from '../../workflows/run.js';
 import { assistantForRun } from '../db/assistants.js';
 import type { Tx } from '../db/client.js';
 import { jsonOrDbNull, toJson } from '../db/json.js';
-import { insertMessages, lastUserText, lastUserTextOf, messageRow } from '../db/messages.js';
+import { insertMessages, messageRow } from '../db/messages.js';
 import type { PageQuery } from '../db/pagination.js';
 import { holdNewRun } from '../db/run-lock.js';
 import * as runs from '../db/runs.js';
 import { insertThread, lockThread, newThreadRows, requireThread } from '../db/threads.js';
-import { ConflictError, InvalidInputError, NotFoundError } from '../errors.js';
+import { ConflictError, InvalidInputError, NotFoundError, UnavailableError } from '../errors.js';
 import { publish } from '../events/publish.js';
 import type { AssistantRecord, RunRecord, ThreadRecord } from '../db/records.js';
 import { newId } from '../ids.js';
@@ -20,6 +22,7 @@ import { nowSeconds } from '../time.js';
 import { runEvent } from '../wire/stream-events.js';
 import type { Deps } from './deps.js';
 import { normalizeTools } from './tools.js';
+import { startedWithWrite } from './workflow-start.js';
 
 /** The body of a run update (the thread comes from the path). */
 export type RunChanges = Omit<RunUpdateParams, 'thread_id'>;
@@ -35,8 +38,7 @@ export function createRun(deps: Deps, threadId: string, input: RunCreateParamsBa
     if (active) throw new ConflictError(`Thread ${threadId} already has an active run ${active.id}.`);
     const assistant = await assistantForRun(tx, input.assistant_id);
     const messages = (input.additional_messages ?? []).map((m) => messageRow(threadId, m));
-    const prompt = lastUserText(messages) ?? (await lastUserTextOf(tx, threadId));
-    const [run] = await startRun(deps, tx, { runId, threadId, assistant, input, prompt }, () => insertMessages(tx, messages));
+    const [run] = await startRun(deps, tx, { runId, threadId, assistant, input }, () => insertMessages(tx, messages));
     return run;
   });
 }
@@ -45,8 +47,10 @@ export function createRun(deps: Deps, threadId: string, input: RunCreateParamsBa
 export function createThreadAndRun(deps: Deps, input: ThreadCreateAndRunParamsBase, runId = newId('run')): Promise<{ thread: ThreadRecord; run: RunRecord }> {
   return deps.db.$transaction(async (tx) => {
     const assistant = await assistantForRun(tx, input.assistant_id);
-    const rows = newThreadRows(input.thread ?? {});
-    const plan = { runId, threadId: rows.thread.id, assistant, input, prompt: lastUserText(rows.messages) };
+    // The top-level `tool_resources` are the new thread's, unless the thread brings its own.
+    const given = input.thread ?? {};
+    const rows = newThreadRows({ ...given, tool_resources: given.tool_resources ?? input.tool_resources });
+    const plan = { runId, threadId: rows.thread.id, assistant, input };
     const [run, thread] = await startRun(deps, tx, plan, () => insertThread(tx, rows));
     return { thread, run };
   });
@@ -57,8 +61,6 @@ interface RunPlan {
   threadId: string;
   assistant: AssistantRecord;
   input: RunCreateParamsBase | ThreadCreateAndRunParamsBase;
-  /** The text of the thread's last user message, for the workflow's summary. */
-  prompt: string | undefined;
 }
 
 /**
@@ -70,6 +72,8 @@ interface RunPlan {
  */
 async function startRun<T>(deps: Deps, tx: Tx, plan: RunPlan, writeFirst: () => Promise<T>): Promise<[RunRecord, T]> {
   const { runId, threadId, assistant, input } = plan;
+  const tools = input.tools ? normalizeTools(input.tools) : (assistant.tools as unknown as AssistantTool[]);
+  requireChosenTool(input.tool_choice, tools);
   await holdNewRun(tx, runId);
   const createdAt = nowSeconds();
   const expiresAt = createdAt + deps.config.runExpirySeconds;
@@ -85,9 +89,8 @@ async function startRun<T>(deps: Deps, tx: Tx, plan: RunPlan, writeFirst: () => 
       model: input.model ?? assistant.model,
       instructions: input.instructions ?? assistant.instructions,
       additionalInstructions: 'additional_instructions' in input ? (input.additional_instructions ?? null) : null,
-      tools: toJson(input.tools ? normalizeTools(input.tools) : assistant.tools),
-      // createAndRun may bring the run's own; the thread's are its own (code-interpreter.ts reads both).
-      toolResources: jsonOrDbNull(('tool_resources' in input && input.tool_resources) || assistant.toolResources),
+      tools: toJson(tools),
+      toolResources: jsonOrDbNull(assistant.toolResources),
       metadata: input.metadata ?? {},
       temperature: input.temperature ?? assistant.temperature,
       topP: input.top_p ?? assistant.topP,
@@ -97,6 +100,7 @@ async function startRun<T>(deps: Deps, tx: Tx, plan: RunPlan, writeFirst: () => 
       toolChoice: toJson(input.tool_choice ?? 'auto'),
       parallelToolCalls: input.parallel_tool_calls ?? true,
       responseFormat: toJson(input.response_format ?? assistant.responseFormat ?? 'auto'),
+      reasoningEffort: ('reasoning_effort' in input ? input.reasoning_effort : null) ?? assistant.reasoningEffort,
     });
     return [run, first];
   })();
@@ -114,17 +118,24 @@ async function startRun<T>(deps: Deps, tx: Tx, plan: RunPlan, writeFirst: () => 
     ],
     staticSummary: summaryOf(plan),
   });
-  // Both settle before the transaction may end: nothing can touch it after its callback returns.
-  const [written, started] = await Promise.allSettled([write, start]);
-  if (written.status === 'rejected') throw written.reason;
-  if (started.status === 'rejected') throw started.reason;
-  return written.value;
+  return startedWithWrite(write, start);
 }
 
-/** What an operator sees for the workflow in the Temporal UI: who, where, and about what. */
-function summaryOf({ assistant, threadId, prompt = '' }: RunPlan): string {
-  const words = prompt.split(/\s+/).filter(Boolean).slice(0, 12).join(' ');
-  return `${assistant.name ?? assistant.id} · ${threadId}${words ? ` · “${words}${prompt.length > words.length ? '…' : ''}”` : ''}`;
+/** A `tool_choice` naming a function must name one of the run's tools, as OpenAI checks. */
+function requireChosenTool(choice: RunPlan['input']['tool_choice'], tools: AssistantTool[]): void {
+  if (typeof choice !== 'object' || choice === null || choice.type !== 'function' || !choice.function) return;
+  const name = choice.function.name;
+  if (tools.some((t) => t.type === 'function' && t.function.name === name)) return;
+  throw new InvalidInputError(`Invalid value for 'tool_choice': function '${name}' was not found in 'tools'.`, 'tool_choice', 'invalid_value');
+}
+
+/**
+ * What an operator sees for the workflow in the Temporal UI: ids only. Temporal keeps a
+ * closed workflow for its namespace's retention, after the thread is deleted: no user text
+ * (not even the assistant's name) goes there.
+ */
+function summaryOf({ assistant, threadId }: RunPlan): string {
+  return `${assistant.id} · ${threadId}`;
 }
 
 export function getRun({ db }: Deps, threadId: string, runId: string): Promise<RunRecord> {
@@ -167,20 +178,45 @@ export async function cancelRun(deps: Deps, threadId: string, runId: string): Pr
   });
 }
 
-/** Checks what Postgres can tell at once; the workflow's validator decides the rest, race-free. */
+/**
+ * Checks what Postgres can tell at once; the workflow's validator decides the rest, race-free.
+ * The update's id is the submission's own hash, so a retried request (the SDKs retry a 503)
+ * joins the first one's update instead of making a second. The wait for a worker to take it
+ * is bounded (SUBMIT_WAIT_MS): past it the answer is a 503, and the update, still pending in
+ * Temporal, is either taken by a worker before the run expires or refused by the workflow.
+ */
 export async function submitToolOutputs(deps: Deps, threadId: string, runId: string, outputs: ToolOutput[]): Promise<QueuedRun> {
   const run = await getRun(deps, threadId, runId);
   const refuse = (status: string) => new ConflictError(`Runs in status "${status}" do not accept tool outputs.`);
   if (run.status !== 'requires_action') throw refuse(run.status);
+  let queued: QueuedRun;
   try {
-    return await deps.temporal.workflow.getHandle(runId).executeUpdate(submitToolOutputsUpdate, { args: [outputs] });
+    const handle = deps.temporal.workflow.getHandle(runId);
+    queued = await deps.temporal.withDeadline(Date.now() + deps.config.submitWaitMs, () =>
+      handle.executeUpdate(submitToolOutputsUpdate, { args: [outputs], updateId: submissionId(outputs) }),
+    );
   } catch (err) {
-    if (err instanceof WorkflowUpdateFailedError) throw new InvalidInputError(err.cause?.message ?? err.message);
-    // The workflow ended meanwhile (expired, cancelled): say so in the run's own terms.
+    if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type === TOOL_OUTPUTS_REFUSED) {
+      throw new InvalidInputError(err.cause.message);
+    }
+    // The workflow ended or is being cancelled meanwhile: say so in the run's own terms.
     const now = await getRun(deps, threadId, runId);
     if (now.status !== 'requires_action') throw refuse(now.status);
+    if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
+      deps.log.warn({ run_id: runId, wait_ms: deps.config.submitWaitMs }, 'no worker took the tool outputs in time');
+      throw new UnavailableError('The run could not take the tool outputs right now. Please retry your request.');
+    }
     throw err;
   }
+  // A cancel that came first leaves the run `cancelling`: the outputs change nothing then.
+  if (queued.status !== 'queued') throw refuse(queued.status);
+  return queued;
+}
+
+/** The same outputs for the same calls are the same submission (call ids are unique per run). */
+function submissionId(outputs: ToolOutput[]): string {
+  const sorted = [...outputs].sort((a, b) => (a.tool_call_id < b.tool_call_id ? -1 : a.tool_call_id > b.tool_call_id ? 1 : 0));
+  return `submit-${createHash('sha256').update(JSON.stringify(sorted)).digest('hex')}`;
 }
 
 export function getStep({ db }: Deps, threadId: string, runId: string, stepId: string) {

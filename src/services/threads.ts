@@ -1,9 +1,8 @@
 import type { ThreadCreateParams, ThreadUpdateParams } from 'openai/resources/beta/threads/threads';
 import { jsonOrDbNull } from '../db/json.js';
-import { activeRunsOf } from '../db/runs.js';
+import { runsOf } from '../db/runs.js';
 import * as threads from '../db/threads.js';
 import type { Prisma } from '../generated/prisma/client.js';
-import { terminateIfRunning } from '../temporal.js';
 import type { Deps } from './deps.js';
 
 export function createThread({ db }: Deps, input: ThreadCreateParams) {
@@ -22,11 +21,22 @@ export async function updateThread({ db }: Deps, id: string, input: ThreadUpdate
   return threads.updateThread(db, id, data);
 }
 
+/** gRPC's NOT_FOUND: the workflow is already gone. */
+const GRPC_NOT_FOUND = 5;
+
 /**
- * Messages, runs and steps go with the thread; a run still active is stopped first, so no
- * workflow keeps working for a thread that is gone.
+ * Messages, runs and steps go with the thread, and so do the runs' workflows: Temporal
+ * terminates one still running and deletes each history, which holds tool outputs and the
+ * run as it was, so no user text of the thread stays in Temporal for its retention period.
  */
 export async function deleteThread({ db, temporal }: Deps, id: string) {
-  for (const run of await activeRunsOf(db, id)) await terminateIfRunning(temporal, run.id, 'thread deleted');
+  const { namespace } = temporal.options;
+  await Promise.all(
+    (await runsOf(db, id)).map((run) =>
+      temporal.workflowService.deleteWorkflowExecution({ namespace, workflowExecution: { workflowId: run.id } }).catch((err: unknown) => {
+        if ((err as { code?: number }).code !== GRPC_NOT_FOUND) throw err;
+      }),
+    ),
+  );
   await threads.deleteThread(db, id);
 }

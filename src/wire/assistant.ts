@@ -1,7 +1,11 @@
 import type { Assistant, AssistantDeleted } from 'openai/resources/beta/assistants';
+import type { ReasoningEffort } from 'openai/resources/shared';
 import type { AssistantRecord } from '../db/records.js';
 
-export function assistantToWire(row: AssistantRecord): Assistant {
+/** The `openai` package's Assistant lacks `reasoning_effort`, which OpenAI echoes. */
+export type WireAssistant = Assistant & { reasoning_effort: ReasoningEffort };
+
+export function assistantToWire(row: AssistantRecord): WireAssistant {
   return {
     id: row.id,
     object: 'assistant',
@@ -16,6 +20,7 @@ export function assistantToWire(row: AssistantRecord): Assistant {
     temperature: row.temperature ?? 1.0,
     top_p: row.topP ?? 1.0,
     response_format: row.responseFormat ?? 'auto',
+    reasoning_effort: row.reasoningEffort,
   };
 }
 

@@ -1,7 +1,11 @@
 import type { Run } from 'openai/resources/beta/threads/runs/runs';
+import type { ReasoningEffort } from 'openai/resources/shared';
 import type { RunRecord } from '../db/records.js';
 
-export function runToWire(row: RunRecord): Run {
+/** The `openai` package's Run lacks `reasoning_effort`, which OpenAI echoes. */
+export type WireRun = Run & { reasoning_effort: ReasoningEffort };
+
+export function runToWire(row: RunRecord): WireRun {
   return {
     id: row.id,
     object: 'thread.run',
@@ -30,5 +34,6 @@ export function runToWire(row: RunRecord): Run {
     tool_choice: row.toolChoice,
     parallel_tool_calls: row.parallelToolCalls,
     response_format: row.responseFormat,
+    reasoning_effort: row.reasoningEffort,
   };
 }

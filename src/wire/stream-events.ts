@@ -1,5 +1,6 @@
 import type { AssistantStreamEvent } from 'openai/resources/beta/assistants';
 import type { MessageDeltaEvent } from 'openai/resources/beta/threads/messages';
+import type { Run } from 'openai/resources/beta/threads/runs/runs';
 import type { RunStepDeltaEvent, ToolCallDelta } from 'openai/resources/beta/threads/runs/steps';
 import type { ErrorObject } from 'openai/resources/shared';
 import type { ClosedRun, MessageRecord, RunRecord, StepRecord, ThreadRecord } from '../db/records.js';
@@ -26,7 +27,7 @@ export type StreamEventName = StreamEvent['event'];
 type EventOf<D> = Extract<StreamEvent, { data: D }>['event'];
 type Suffix<E extends string, P extends string> = E extends `${P}${infer S}` ? S : never;
 
-export type RunPhase = Suffix<EventOf<ReturnType<typeof runToWire>>, 'thread.run.'>;
+export type RunPhase = Suffix<EventOf<Run>, 'thread.run.'>;
 export type StepPhase = Suffix<Exclude<EventOf<ReturnType<typeof stepToWire>>, 'thread.run.step.delta'>, 'thread.run.step.'>;
 export type MessagePhase = Suffix<EventOf<ReturnType<typeof messageToWire>>, 'thread.message.'>;
 

@@ -2,8 +2,8 @@ import pg from 'pg';
 import { inject } from 'vitest';
 
 /** Reads Postgres directly, to check what the API did (or did not) write. */
-export async function sql<T = Record<string, unknown>>(text: string, params: unknown[] = []): Promise<T[]> {
-  const db = new pg.Client({ connectionString: inject('databaseUrl') });
+export async function sql<T = Record<string, unknown>>(text: string, params: unknown[] = [], url = inject('databaseUrl')): Promise<T[]> {
+  const db = new pg.Client({ connectionString: url });
   await db.connect();
   try {
     return (await db.query(text, params)).rows as T[];

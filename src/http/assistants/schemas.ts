@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Metadata, ResponseFormat, Temperature, Tool, ToolResources, TopP } from '../schemas.js';
+import { Metadata, ReasoningEffort, ResponseFormat, Temperature, Tool, ToolResources, TopP } from '../schemas.js';
 
 const fields = {
   model: z.string().min(1),
@@ -12,6 +12,7 @@ const fields = {
   temperature: Temperature,
   top_p: TopP,
   response_format: ResponseFormat.nullish(),
+  reasoning_effort: ReasoningEffort,
 };
 export const AssistantCreate = z.strictObject(fields);
 export const AssistantUpdate = z.strictObject({ ...fields, model: fields.model.optional() });

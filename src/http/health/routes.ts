@@ -1,12 +1,19 @@
 import type Router from '@koa/router';
+import type { Readiness } from '../../health.js';
 
-export type HealthCheck = () => Promise<Record<string, { ok: boolean; error?: string }>>;
+export type HealthCheck = () => Promise<Readiness>;
 
-/** `GET /health`: whether Postgres, Temporal and S3 answer; 503 when any does not. No auth. */
+/**
+ * No auth. `/health/live`: the process serves requests (restart it if not). `/health/ready`
+ * (and its alias `/health`): every dependency answers within its timeout, the event listener
+ * included; 503 when one does not (take it out of rotation, do not restart it).
+ */
 export function healthRoutes(router: Router, check: HealthCheck): void {
-  router.get('/health', async (ctx) => {
-    const services = await check();
-    const ok = Object.values(services).every((s) => s.ok);
+  router.get('/health/live', (ctx) => {
+    ctx.body = { status: 'ok' };
+  });
+  router.get(['/health', '/health/ready'], async (ctx) => {
+    const { ok, services } = await check();
     ctx.status = ok ? 200 : 503;
     ctx.body = { status: ok ? 'ok' : 'degraded', services };
   });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ListQuery } from '../pagination.js';
-import { MessageInput, Metadata, prefixedId, ResponseFormat, Temperature, Tool, ToolResources, TopP } from '../schemas.js';
+import { MessageInput, Metadata, prefixedId, ReasoningEffort, ResponseFormat, Temperature, Tool, ToolResources, TopP } from '../schemas.js';
 import { ThreadCreate } from '../threads/schemas.js';
 
 const TokenCap = z.number().int().min(256).nullish();
@@ -31,9 +31,10 @@ export const RunCreate = z.strictObject({
   ...runFields,
   additional_instructions: z.string().max(256_000).nullish(),
   additional_messages: z.array(MessageInput).nullish(),
+  reasoning_effort: ReasoningEffort,
 });
-/** `tool_resources` here are the run's, in place of the assistant's; the thread's come with `thread`. */
-export const ThreadAndRunCreate = z.strictObject({ ...runFields, tool_resources: ToolResources.nullish(), thread: ThreadCreate.optional() });
+/** Top-level `tool_resources` go to the new thread, as OpenAI keeps them (the SDK sends them there). */
+export const ThreadAndRunCreate = z.strictObject({ ...runFields, thread: ThreadCreate.optional(), tool_resources: ToolResources.nullish() });
 
 export const RunUpdate = z.strictObject({ metadata: Metadata.nullish() });
 

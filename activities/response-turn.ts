@@ -1,0 +1,69 @@
+import { Context } from '@temporalio/activity';
+import type { Db } from '../src/db/client.js';
+import { allItems } from '../src/db/conversation-items.js';
+import { ACTIVE_RESPONSE_STATUSES, responseById, responseChain, type ResponseRecord } from '../src/db/responses.js';
+import { awaitNewRun } from '../src/db/run-lock.js';
+import type { ToolChoice } from '../src/llm/index.js';
+import type { Logger } from '../src/log.js';
+import type { ResponseBegun } from './response-state.js';
+import type { ToolRegistry } from './tools/registry.js';
+import { driveTurn, type ModelTurnConfig } from './turn/drive.js';
+import { TurnMachine } from './turn/machine.js';
+import { responseInput } from './turn/response-input.js';
+import { ResponsesProjector } from './turn/responses-projector.js';
+import type { TurnResult } from './types.js';
+
+/**
+ * A response's model call, on the same turn machine and tool registry as a run's
+ * (./model-turn.ts), with the Responses projector. A retried attempt numbers its events on
+ * from where the earlier one stopped.
+ */
+export function responseTurnActivity(db: Db, llm: ModelTurnConfig, log: Logger, tools: ToolRegistry, begin: (id: string) => Promise<ResponseBegun>) {
+  return async function responseTurn(responseId: string): Promise<TurnResult> {
+    const ctx = Context.current();
+    // The API may still be committing the response (src/db/run-lock.ts).
+    await awaitNewRun(db, responseId);
+    const response = await responseById(db, responseId);
+    if (!response) return { kind: 'gone' };
+    if (!(ACTIVE_RESPONSE_STATUSES as readonly string[]).includes(response.status)) return { kind: 'ended', status: response.status };
+    const [chain, conversation] = await Promise.all([
+      response.previousResponseId ? responseChain(db, response.previousResponseId) : [],
+      response.conversationId ? allItems(db, response.conversationId) : null,
+    ]);
+    const ready = begin(responseId);
+    const r = response.request;
+    return driveTurn({
+      llm,
+      machine: new TurnMachine(new ResponsesProjector(db, response, ready)),
+      request: {
+        model: response.model,
+        messages: responseInput(response, chain, conversation),
+        tools: tools.offered(response.tools),
+        toolChoice: toolChoiceOf(r.tool_choice),
+        parallelToolCalls: r.parallel_tool_calls,
+        temperature: r.temperature,
+        topP: r.top_p,
+        maxTokens: r.max_output_tokens,
+        responseFormat: responseFormatOf(r.text.format),
+      },
+      ready,
+      notStarted: (begun) => (begun.kind === 'ok' ? undefined : begun.result),
+      completionCap: r.max_output_tokens !== null,
+      expiresAt: null,
+      log: log.child({ response_id: responseId, attempt: ctx.info.attempt }),
+    });
+  };
+}
+
+function toolChoiceOf(choice: ResponseRecord['request']['tool_choice']): ToolChoice {
+  if (choice === 'none' || choice === 'required' || choice === 'auto') return choice;
+  const c = choice as { type?: string; name?: string };
+  return c.type === 'function' && c.name ? { name: c.name } : 'auto';
+}
+
+/** `text.format` in the Assistants `response_format` shape the model backends take. */
+function responseFormatOf(format: Record<string, unknown>): unknown {
+  if (format.type !== 'json_schema') return { type: format.type };
+  const { name, description, schema, strict } = format;
+  return { type: 'json_schema', json_schema: { name, description, schema, strict } };
+}

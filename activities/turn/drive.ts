@@ -1,0 +1,62 @@
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { LlmError, modelFor, type ChatRequest, type LlmConfig } from '../../src/llm/index.js';
+import type { Logger } from '../../src/log.js';
+import { modelCallFailure } from '../model-failure.js';
+import type { TurnResult } from '../types.js';
+import type { TurnMachine } from './machine.js';
+
+/** The model adapters' settings and the retry cap (LLM_MAX_RETRY_DELAY_MS). */
+export type ModelTurnConfig = LlmConfig & { maxRetryDelayMs: number };
+
+export interface TurnDrive<B> {
+  llm: ModelTurnConfig;
+  request: Omit<ChatRequest, 'signal'>;
+  /** The turn's machine, its projector waiting on `ready` before its first write. */
+  machine: TurnMachine;
+  /** The turn's start (status write, cleanup), run alongside the model call. */
+  ready: Promise<B>;
+  /** What the workflow hears when the turn could not start; undefined when it did. */
+  notStarted(begun: B): TurnResult | undefined;
+  /** The request capped the answer's tokens: a `length` finish then makes it incomplete. */
+  completionCap: boolean;
+  /** Unix seconds: no retry is made that would start after it (null: none). */
+  expiresAt: number | null;
+  log: Logger;
+}
+
+/**
+ * One model call driving a turn's machine, for any API's model activity: the call starts at
+ * once and the turn's start runs alongside it (a turn that cannot start stops the call);
+ * heartbeats carry cancellation in and tell Temporal the worker is alive; a failed call keeps
+ * what streamed and becomes a retryable or final failure by its `LlmError` (../model-failure.ts).
+ */
+export async function driveTurn<B>({ llm, request, machine, ready, notStarted, completionCap, expiresAt, log }: TurnDrive<B>): Promise<TurnResult> {
+  const ctx = Context.current();
+  const stop = new AbortController();
+  ready.then(
+    (begun) => notStarted(begun) && stop.abort(),
+    () => stop.abort(),
+  );
+  const beat = setInterval(() => ctx.heartbeat(), 1000);
+  try {
+    const signal = AbortSignal.any([ctx.cancellationSignal, stop.signal]);
+    for await (const ev of modelFor(request.model, llm).stream({ ...request, signal })) await machine.apply(ev);
+  } catch (err) {
+    // The turn never started (or its start failed): nothing was written, nothing to keep.
+    const ended = notStarted(await ready);
+    if (ended) return ended;
+    await machine.keepPartial().catch((e: unknown) => log.error({ err: e }, 'could not save the partial answer'));
+    if (err instanceof LlmError) {
+      const failure = modelCallFailure(err, { maxRetryDelayMs: llm.maxRetryDelayMs, attempt: ctx.info.attempt, expiresAt });
+      log.warn({ code: err.code, retryable: !failure.nonRetryable, retry_in_ms: failure.nextRetryDelay, err: err.message }, 'model call failed');
+      throw failure;
+    }
+    throw err;
+  } finally {
+    clearInterval(beat);
+  }
+  const ended = notStarted(await ready);
+  if (ended) return ended;
+  if (!machine.finished) throw ApplicationFailure.retryable('The model stream ended without a finish event', 'server_error');
+  return machine.end(completionCap);
+}

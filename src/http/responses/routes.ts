@@ -1,0 +1,40 @@
+import type Router from '@koa/router';
+import type { Deps } from '../../services/deps.js';
+import { cancelResponse, countInputTokens, createResponse, deleteResponse, getResponse, listInputItems } from '../../services/responses.js';
+import { responseDeleted, responseToWire } from '../../wire/response.js';
+import { body } from '../body.js';
+import { envelope, ListQuery } from '../pagination.js';
+import { parse } from '../validation.js';
+import { InputTokensCount, ResponseCreate, ResponseRetrieveQuery } from './schemas.js';
+import { awaitResponse, resumeStream, streamResponse } from './stream.js';
+
+/** The Responses API: every response runs as a workflow (workflows/response.ts). */
+export function responseRoutes(router: Router, deps: Deps): void {
+  router
+    .post('/responses/input_tokens', async (ctx) => {
+      const input = parse(InputTokensCount, body(ctx));
+      ctx.body = { object: 'response.input_tokens', input_tokens: await countInputTokens(deps, input as never) };
+    })
+    .post('/responses', async (ctx) => {
+      const { stream, stream_options: _, ...input } = parse(ResponseCreate, body(ctx)) as ReturnType<typeof parse<typeof ResponseCreate>>;
+      if (stream) return streamResponse(ctx, deps, input as never);
+      ctx.body = input.background ? responseToWire(await createResponse(deps, input as never)) : await awaitResponse(deps, input as never);
+    })
+    .get('/responses/:id', async (ctx) => {
+      const q = parse(ResponseRetrieveQuery, ctx.query);
+      if (q.stream === 'true') return resumeStream(ctx, deps, ctx.params.id!, q.starting_after ?? -1);
+      ctx.body = responseToWire(await getResponse(deps, ctx.params.id!));
+    })
+    .delete('/responses/:id', async (ctx) => {
+      await deleteResponse(deps, ctx.params.id!);
+      ctx.body = responseDeleted(ctx.params.id!);
+    })
+    .post('/responses/:id/cancel', async (ctx) => {
+      ctx.body = responseToWire(await cancelResponse(deps, ctx.params.id!));
+    })
+    .get('/responses/:id/input_items', async (ctx) => {
+      const { include: _, ...q } = parse(ListQuery.extend({ include: ResponseRetrieveQuery.shape.include }), ctx.query);
+      const { items, hasMore } = await listInputItems(deps, ctx.params.id!, q);
+      ctx.body = envelope(items, hasMore);
+    });
+}

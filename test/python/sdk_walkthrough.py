@@ -1,0 +1,173 @@
+"""The seed's walkthrough and the SDK's helpers through openai-python, against our server.
+
+Run by test/python-sdk.test.ts with the project's .venv (scripts/setup-venv.mjs pins the
+release). Environment: ASSISTANTS_URL (our API), SCRIPTED_LLM_URL (the scripted model server's
+/v1 URL, scripted over its /_scripted/ routes, see test/support/scripted-llm.ts) and
+MODEL_PREFIX (unique per run, so concurrent tests never take each other's replies).
+Each check asserts; any failure exits non-zero with a traceback.
+"""
+
+import itertools
+import json
+import os
+import time
+import urllib.request
+import warnings
+
+import openai
+from openai import AssistantEventHandler, OpenAI
+from typing_extensions import override
+
+# Every Assistants method is marked deprecated in the SDK; the warnings would bury the output.
+warnings.filterwarnings("ignore", category=DeprecationWarning)
+
+API_URL = os.environ["ASSISTANTS_URL"].rstrip("/") + "/v1"
+LLM_ROOT = os.environ["SCRIPTED_LLM_URL"].rstrip("/").removesuffix("/v1")
+MODEL_PREFIX = os.environ["MODEL_PREFIX"]
+
+INSTRUCTIONS = "You are a weather bot. Use the provided functions to answer questions."
+QUESTION = "What's the weather in San Francisco?"
+ANSWER = "It is 68 degrees Fahrenheit in San Francisco."
+WEATHER = '{"temperature": 68, "unit": "F"}'
+WEATHER_TOOL = {
+    "type": "function",
+    "function": {
+        "name": "getCurrentWeather",
+        "description": "Get the weather in location",
+        "parameters": {
+            "type": "object",
+            "properties": {
+                "location": {"type": "string", "description": "The city and state e.g. San Francisco, CA"},
+                "unit": {"type": "string"},
+            },
+            "required": ["location"],
+        },
+    },
+}
+
+client = OpenAI(base_url=API_URL, api_key="EMPTY", max_retries=0)
+models = (f"{MODEL_PREFIX}-{i}" for i in itertools.count())
+
+
+def weather_thread():
+    """The weather bot on a fresh model scripted to call the tool once and then answer, and a thread asking it."""
+    model = next(models)
+    replies = [{"toolCalls": [{"name": "getCurrentWeather", "arguments": {"location": "San Francisco, CA"}}]}, {"text": ANSWER}]
+    request = urllib.request.Request(
+        f"{LLM_ROOT}/_scripted/script",
+        data=json.dumps({"model": model, "replies": replies}).encode(),
+        headers={"content-type": "application/json"},
+    )
+    urllib.request.urlopen(request, timeout=30).close()
+    assistant = client.beta.assistants.create(instructions=INSTRUCTIONS, model=model, name="Weather Bot", tools=[WEATHER_TOOL])
+    thread = client.beta.threads.create()
+    client.beta.threads.messages.create(thread_id=thread.id, role="user", content=QUESTION)
+    return assistant, thread
+
+
+def weather_call(run):
+    """The one tool call the run waits on, checked to be the scripted getCurrentWeather call."""
+    assert run.status == "requires_action", run.status
+    calls = run.required_action.submit_tool_outputs.tool_calls
+    assert len(calls) == 1, calls
+    assert calls[0].function.name == "getCurrentWeather", calls[0]
+    assert json.loads(calls[0].function.arguments) == {"location": "San Francisco, CA"}, calls[0]
+    return calls[0]
+
+
+def first_text(thread_id):
+    message = client.beta.threads.messages.list(thread_id=thread_id).data[0]
+    assert message.role == "assistant", message
+    return message.content[0].text.value
+
+
+def polling_helpers():
+    assistant, thread = weather_thread()
+    run = client.beta.threads.runs.create_and_poll(thread_id=thread.id, assistant_id=assistant.id, poll_interval_ms=100)
+    call = weather_call(run)
+    run = client.beta.threads.runs.submit_tool_outputs_and_poll(
+        thread_id=thread.id, run_id=run.id, tool_outputs=[{"tool_call_id": call.id, "output": WEATHER}], poll_interval_ms=100
+    )
+    assert run.status == "completed", run.status
+    assert first_text(thread.id) == ANSWER
+
+
+class Recorder(AssistantEventHandler):
+    """Keeps what the SDK reports: the tool calls it saw created and the text deltas."""
+
+    def __init__(self):
+        super().__init__()
+        self.tool_calls = []
+        self.deltas = []
+        self.snapshot = None
+
+    @override
+    def on_tool_call_created(self, tool_call):
+        self.tool_calls.append((tool_call.type, tool_call.id))
+
+    @override
+    def on_text_delta(self, delta, snapshot):
+        self.deltas.append(delta.value)
+        self.snapshot = snapshot.value
+
+
+def streaming():
+    assistant, thread = weather_thread()
+    first = Recorder()
+    with client.beta.threads.runs.stream(thread_id=thread.id, assistant_id=assistant.id, event_handler=first) as stream:
+        stream.until_done()
+    run = first.get_final_run()
+    call = weather_call(run)
+    assert first.tool_calls == [("function", call.id)], first.tool_calls
+
+    answer = Recorder()
+    with client.beta.threads.runs.submit_tool_outputs_stream(
+        thread_id=thread.id, run_id=run.id, tool_outputs=[{"tool_call_id": call.id, "output": WEATHER}], event_handler=answer
+    ) as stream:
+        stream.until_done()
+    final = answer.get_final_run()
+    assert (final.id, final.status) == (run.id, "completed"), final
+    assert len(answer.deltas) > 1 and "".join(answer.deltas) == ANSWER, answer.deltas
+    assert answer.snapshot == ANSWER, answer.snapshot
+    assert [m.content[0].text.value for m in answer.get_final_messages()] == [ANSWER]
+
+
+def auto_pagination():
+    model = next(models)  # never run, so never scripted
+    ours = [client.beta.assistants.create(model=model, name=f"page {i}").id for i in range(23)]
+    first_page = client.beta.assistants.list(limit=5)
+    assert len(first_page.data) == 5 and first_page.has_next_page(), first_page
+    wanted, seen = set(ours), []
+    # Other tests create assistants too: stop once all of ours (the newest, listed first) went by.
+    for assistant in client.beta.assistants.list(limit=5):
+        if assistant.id in wanted:
+            seen.append(assistant.id)
+            if len(seen) == len(ours):
+                break
+    assert seen == list(reversed(ours)), seen
+    for assistant_id in ours:
+        assert client.beta.assistants.delete(assistant_id).deleted
+
+
+def errors():
+    try:
+        client.beta.assistants.retrieve("asst_missing")
+        raise AssertionError("retrieving a missing assistant succeeded")
+    except openai.NotFoundError as e:
+        assert e.status_code == 404, e.status_code
+        assert e.body["type"] == "invalid_request_error", e.body
+        assert "asst_missing" in e.body["message"], e.body
+
+    try:
+        client.beta.assistants.create(model=next(models), name="x" * 257)
+        raise AssertionError("a 257-character name was accepted")
+    except openai.BadRequestError as e:
+        assert e.status_code == 400, e.status_code
+        assert (e.body["type"], e.body["param"], e.param) == ("invalid_request_error", "name", "name"), e.body
+
+
+for check in (polling_helpers, streaming, auto_pagination, errors):
+    started = time.monotonic()
+    check()
+    print(f"ok {check.__name__} ({time.monotonic() - started:.1f} s)", flush=True)
+print(f"openai-python {openai.__version__}: all checks passed")
