@@ -13,7 +13,7 @@ import { messageEvent, stepEvent, type StreamEvent } from '../src/wire/stream-ev
 import type { RunState } from './run-state.js';
 import type { ToolRegistry } from './tools/registry.js';
 import { AssistantsProjector, stepKey } from './turn/assistants-projector.js';
-import { conversationFor } from './turn/conversation.js';
+import { conversationFor, toolMadeBefore } from './turn/conversation.js';
 import { driveTurn, type ModelTurnConfig } from './turn/drive.js';
 import { TurnMachine } from './turn/machine.js';
 import type { TurnResult } from './types.js';
@@ -50,15 +50,18 @@ export function modelTurnActivity(db: Db, llm: ModelTurnConfig, log: Logger, too
       return { kind: 'ended', status: 'incomplete' };
     };
 
-    // Only those reads stand between here and the model call. Starting the turn (queued →
+    // Only runs with a server tool that has something to say (code_interpreter's files) read more.
+    const toolNotes = await tools.instructions(run);
+
+    // Only those reads (and the tools' notes) stand between here and the model call. Starting the turn (queued →
     // in_progress, clearing what an earlier attempt left) runs alongside the call.
     const ready = Promise.all([state.beginTurn(run), replaceEarlierAttempt(db, run, turn)]).then(([begun]) => begun);
     const offered = tools.offered(run.tools);
-    const messages = conversationFor(run, transcript, turn, tools, offered);
+    const messages = conversationFor(run, transcript, turn, tools, offered, toolNotes);
     if (!messages) return promptTooLong(await ready);
     return driveTurn({
       llm,
-      machine: new TurnMachine(new AssistantsProjector(db, run, turn, tools, ready)),
+      machine: new TurnMachine(new AssistantsProjector(db, run, turn, tools, ready, toolMadeBefore(transcript, turn))),
       request: {
         model: run.model,
         messages,

@@ -77,4 +77,6 @@ function setUp(venv) {
   }
 }
 
-if (process.env.ASSISTANTS_SKIP_VENV !== '1') for (const venv of VENVS) setUp(venv);
+// ASSISTANTS_VENVS: only these (comma-separated dirs), as the sandbox service's image wants.
+const only = process.env.ASSISTANTS_VENVS?.split(',').filter(Boolean);
+if (process.env.ASSISTANTS_SKIP_VENV !== '1') for (const venv of VENVS) if (!only || only.includes(venv.dir)) setUp(venv);

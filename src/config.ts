@@ -58,7 +58,8 @@ const EnvSchema = z.object({
   LLM_MAX_REPEAT_CHARS: z.coerce.number().int().min(0).default(4000),
   LLM_MAX_RETRY_DELAY_MS: z.coerce.number().int().positive().default(30_000),
 
-  CODE_SANDBOX: z.enum(['bubblewrap']).default('bubblewrap'),
+  CODE_SANDBOX: z.enum(['bubblewrap', 'service']).default('bubblewrap'),
+  CODE_SANDBOX_SOCKET: z.string().min(1).default('/run/assistants-sandbox/sandbox.sock'),
   CODE_SANDBOX_VENV: optionalString.transform((v) => v ?? path.resolve(import.meta.dirname, '../.venv-sandbox')),
   CODE_TIMEOUT_SECONDS: z.coerce.number().int().positive().default(60),
   CODE_SESSION_IDLE_SECONDS: z.coerce.number().int().positive().default(1800),
@@ -121,7 +122,9 @@ export interface Config {
   };
   /** The code interpreter's sandbox (src/sandbox). */
   code: {
-    backend: 'bubblewrap';
+    /** bubblewrap on the worker itself, or the sandbox service (src/sandbox/service.ts) at `socket`. */
+    backend: 'bubblewrap' | 'service';
+    socket: string;
     venv: string;
     idleSeconds: number;
     limits: SandboxLimits;
@@ -211,6 +214,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     code: {
       backend: e.CODE_SANDBOX,
+      socket: path.resolve(e.CODE_SANDBOX_SOCKET),
       venv: path.resolve(e.CODE_SANDBOX_VENV),
       idleSeconds: e.CODE_SESSION_IDLE_SECONDS,
       limits: {

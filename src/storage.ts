@@ -42,7 +42,7 @@ export class ObjectStore {
    * length buffers parts of ~550 MB and never settles if its source fails.) If the body or S3
    * fails midway, the parts sent so far are aborted: a failed upload leaves nothing behind.
    */
-  async put(key: string, body: AsyncIterable<Buffer>, contentType: string): Promise<void> {
+  async put(key: string, body: AsyncIterable<Buffer> | Iterable<Buffer>, contentType: string): Promise<void> {
     const headers = { 'Content-Type': contentType };
     // Reused for every part. Unfilled pages of an allocUnsafe buffer are never touched, so a
     // small file costs only what it fills.

@@ -11,6 +11,7 @@ import { createDb } from './db/client.js';
 import type { Endpoints } from './endpoints.js';
 import type { Logger } from './log.js';
 import { BubblewrapBackend } from './sandbox/bubblewrap.js';
+import { ServiceBackend } from './sandbox/service-backend.js';
 import { CodeSessions } from './sandbox/sessions.js';
 import { objectStore } from './storage.js';
 
@@ -36,7 +37,7 @@ function workflowSource(bundlePath: string | undefined): Pick<WorkerOptions, 'wo
  * naming what to install, and each call answers with that message.
  */
 function codeSessions(config: Config, log: Logger): CodeSessions {
-  const backend = new BubblewrapBackend(config.code.venv);
+  const backend = config.code.backend === 'service' ? new ServiceBackend(config.code.socket) : new BubblewrapBackend(config.code.venv);
   backend.check().catch((err: Error) => log.error(err.message));
   const dir = path.join(tmpdir(), `assistants-code-${createHash('sha256').update(config.dataDir).digest('hex').slice(0, 12)}`);
   return new CodeSessions(backend, config.code.limits, config.code.idleSeconds, dir, log);
@@ -83,7 +84,7 @@ export async function startWorker(
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     ...source,
-    activities: createActivities(db, storage, config.llm, log, new ToolRegistry([codeInterpreter(sessions, config.code.limits.timeoutSeconds)])),
+    activities: createActivities(db, storage, config.llm, log, new ToolRegistry([codeInterpreter(sessions, config.code.limits.timeoutSeconds, { db, storage })])),
     // Runs parked in requires_action are evicted and replayed when their update or timer comes.
     maxCachedWorkflows: config.worker.maxCachedWorkflows,
     maxConcurrentActivityTaskExecutions: config.worker.maxConcurrentActivities,

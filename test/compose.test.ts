@@ -22,6 +22,13 @@ const read = (file: string) => readFileSync(path.join(ROOT, file), 'utf8');
 type Env = Record<string, string>;
 interface Service {
   image?: string;
+  network_mode?: string;
+  networks?: unknown;
+  read_only?: boolean;
+  user?: string;
+  cap_drop?: string[];
+  security_opt?: string[];
+  volumes?: string[];
   build?: string | { context: string };
   command?: string | string[];
   entrypoint?: string | string[];
@@ -126,7 +133,7 @@ function dockerCmd(): string[] {
 }
 
 const APP_SERVICES = ['api', 'worker'] as const;
-const REQUIRED_SERVICES = ['postgres', 'temporal', 'temporal-ui', 'minio', 'api', 'worker'];
+const REQUIRED_SERVICES = ['postgres', 'temporal', 'temporal-ui', 'minio', 'api', 'worker', 'sandbox'];
 const REQUIRED_APP_ENV = [
   'DATABASE_URL',
   'TEMPORAL_ADDRESS',
@@ -341,5 +348,47 @@ describe('Dockerfile', () => {
   test('.dockerignore keeps local state and secrets out of the build context', () => {
     const ignored = read('.dockerignore').split('\n').map((l) => l.trim());
     for (const entry of ['node_modules', '.venv', '.env', 'data', 'src/generated']) expect(ignored).toContain(entry);
+  });
+});
+
+describe('the sandbox service (CODE_SANDBOX=service)', () => {
+  const sandbox = services.sandbox!;
+  const sandboxfile = read('Dockerfile.sandbox');
+
+  test('has no network, a read-only root, no capabilities and an unprivileged user', () => {
+    expect(sandbox.network_mode).toBe('none');
+    expect(sandbox.networks).toBeUndefined();
+    expect(sandbox.ports).toBeUndefined();
+    expect(sandbox.extra_hosts).toBeUndefined();
+    expect(sandbox.read_only).toBe(true);
+    expect(sandbox.cap_drop).toEqual(['ALL']);
+    expect(sandbox.user).toBe('65534:65534');
+    expect(sandbox.security_opt).toContain('no-new-privileges:true');
+  });
+
+  test('api and worker (both run workers) use it through the one volume holding its socket, which nothing else mounts', () => {
+    const socket = envOf('sandbox').CODE_SANDBOX_SOCKET!;
+    const mounts = (name: string) => (services[name]!.volumes ?? []).filter((v) => v.startsWith('sandbox-socket:'));
+    for (const name of APP_SERVICES) {
+      expect(envOf(name).CODE_SANDBOX, name).toBe('service');
+      expect(envOf(name).CODE_SANDBOX_SOCKET, name).toBe(socket);
+      expect(mounts(name), name).toEqual([`sandbox-socket:${path.dirname(socket)}`]);
+      expect((services[name]!.depends_on as Record<string, { condition: string }>).sandbox).toEqual({ condition: 'service_healthy' });
+    }
+    expect(mounts('sandbox')).toEqual([`sandbox-socket:${path.dirname(socket)}`]);
+    const others = Object.keys(services).filter((n) => ![...APP_SERVICES, 'sandbox'].includes(n as never));
+    for (const name of others) expect(mounts(name), name).toEqual([]);
+  });
+
+  test('gets only settings src/config.ts reads, and its image has what bubblewrap sessions need', () => {
+    for (const key of Object.keys(envOf('sandbox'))) expect(configTs, `sandbox passes ${key}`).toMatch(new RegExp(`^\\s+${key}:`, 'm'));
+    expect(sandbox.build).toEqual({ context: '.', dockerfile: 'Dockerfile.sandbox' });
+    expect(sandboxfile).toMatch(/^FROM node:20-bookworm-slim\b/m);
+    for (const pkg of ['bubblewrap', 'python3-seccomp', 'python3-venv']) expect(sandboxfile).toMatch(new RegExp(`apt-get install [^\\n]*\\b${pkg}\\b`));
+    expect(sandboxfile).toMatch(/ASSISTANTS_VENVS=\.venv-sandbox\b/);
+    expect(sandboxfile).toMatch(/^USER 65534:65534$/m);
+    expect(sandboxfile).toMatch(/^RUN mkdir -p \/run\/sandbox && chown 65534:65534 \/run\/sandbox$/m);
+    expect(sandboxfile).toContain('CMD ["node", "--import", "tsx", "src/sandbox/service-main.ts"]');
+    expect(scripts.sandbox).toBe('tsx src/sandbox/service-main.ts');
   });
 });

@@ -1,6 +1,6 @@
 import type { AssistantTool } from 'openai/resources/beta/assistants';
 import type { ToolCallDelta } from 'openai/resources/beta/threads/runs/steps';
-import type { RunRecord, StoredToolCall } from '../../src/db/records.js';
+import type { RunRecord, StoredToolCall, ToolFile } from '../../src/db/records.js';
 import type { ToolCall, ToolSpec } from '../../src/llm/index.js';
 
 /** A tool call as the model made it: the function it named and its JSON arguments. */
@@ -17,6 +17,8 @@ export interface ToolContext {
   signal: AbortSignal;
   /** Tells Temporal the tool is alive; long work calls it at least every few seconds. */
   heartbeat(): void;
+  /** Records a file the call wrote and stored as a File, which the answer may link (records.ts `ToolFile`). */
+  wrote(file: Omit<ToolFile, 'call_id'>): void;
 }
 
 /**
@@ -35,6 +37,11 @@ export interface ServerTool {
   pending(call: ModelCall): StoredToolCall;
   /** Runs the call; returns its record with the outputs filled in. */
   execute(call: StoredToolCall, ctx: ToolContext): Promise<StoredToolCall>;
+  /**
+   * What the model is told besides the tool's description for this run (the files it can read,
+   * say), added to the run's instructions; undefined: nothing.
+   */
+  instructions?(run: RunRecord): Promise<string | undefined>;
   /** The call and its output as the model reads them on the next turn (null: not run yet). */
   transcript(call: StoredToolCall): { call: ToolCall; output: string | null };
   /**
@@ -80,6 +87,13 @@ export class ToolRegistry {
       ...tools.flatMap((t): ToolSpec[] => (t.type === 'function' ? [{ ...t.function, strict: t.function.strict ?? undefined }] : [])),
       ...[...this.#byName.values()].filter((t) => enabled.has(t.type)).map((t) => t.spec),
     ];
+  }
+
+  /** What the run's enabled server tools add to its instructions (one read each at most). */
+  async instructions(run: RunRecord): Promise<string[]> {
+    const enabled = new Set(run.tools.map((t) => t.type));
+    const notes = await Promise.all([...this.#byName.values()].filter((t) => t.instructions && enabled.has(t.type)).map((t) => t.instructions!(run)));
+    return notes.filter((n): n is string => Boolean(n));
   }
 
   #serverTool(name: string, tools: AssistantTool[]): ServerTool | undefined {

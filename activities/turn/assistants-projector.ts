@@ -1,3 +1,4 @@
+import type { Annotation } from 'openai/resources/beta/threads/messages';
 import type { Db, Prisma } from '../../src/db/client.js';
 import { zeroUsage, type MessageRecord, type RunRecord, type StepRecord, type Usage } from '../../src/db/records.js';
 import { updateMessage } from '../../src/db/messages.js';
@@ -6,20 +7,57 @@ import { publish } from '../../src/events/publish.js';
 import { newId } from '../../src/ids.js';
 import type { RunOutcome } from '../../src/run-status.js';
 import { nowSeconds } from '../../src/time.js';
-import { closedRunEvents, messageEvent, stepEvent, textDelta, toolCallDelta, type StreamEvent } from '../../src/wire/stream-events.js';
+import { closedRunEvents, messageDelta, messageEvent, stepEvent, textDelta, toolCallDelta, type StreamEvent } from '../../src/wire/stream-events.js';
 import type { ModelCall, ToolRegistry } from '../tools/registry.js';
 import type { TurnResult } from '../types.js';
+import type { ToolMade } from './conversation.js';
 import type { TurnProjector } from './machine.js';
 
 /** A turn's steps are keyed by turn, so a retried attempt finds what an earlier one wrote. */
 export const stepKey = (turn: number, kind: 'message' | 'tools') => `${turn}:${kind}`;
 
-const textContent = (value: string): MessageRecord['content'] => [{ type: 'text', text: { value, annotations: [] } }];
+type FilePath = Extract<Annotation, { type: 'file_path' }>;
+
+/** `sandbox:/mnt/data/<path>` as the model writes it in a link; it ends at space, quotes and brackets. */
+const SANDBOX_LINK = /sandbox:\/mnt\/data\/([^\s()[\]<>"'`]+)/g;
+
+/**
+ * The `file_path` annotations of an answer: each `sandbox:/mnt/data/<path>` whose path names a
+ * file the run's code wrote (openai-contract.md §7). A link's end may carry the sentence's
+ * punctuation, or be URL-encoded. Indexes count characters (code points) of the text.
+ */
+export function filePathAnnotations(text: string, files: ReadonlyMap<string, string>): FilePath[] {
+  if (files.size === 0) return [];
+  const found: FilePath[] = [];
+  for (const m of text.matchAll(SANDBOX_LINK)) {
+    let link = m[0];
+    let fileId: string | undefined;
+    for (; link.length > 'sandbox:/mnt/data/'.length; link = link.slice(0, -1)) {
+      const p = link.slice('sandbox:/mnt/data/'.length);
+      fileId = files.get(p) ?? files.get(safeDecode(p));
+      if (fileId || !/[.,;:!?]$/.test(link)) break;
+    }
+    if (!fileId) continue;
+    const start = [...text.slice(0, m.index)].length;
+    found.push({ type: 'file_path', text: link, file_path: { file_id: fileId }, start_index: start, end_index: start + [...link].length });
+  }
+  return found;
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
 
 /**
  * The Assistants API's view of a turn: a `message_creation` step and its message for text, a
  * `tool_calls` step for tool calls, and their stream events in OpenAI's order
- * (docs/wire-contract.md §4).
+ * (docs/wire-contract.md §4). A message shows first the images the run's server tools made
+ * since its last message (`image_file` parts), then its text, whose `sandbox:/mnt/data/…` links
+ * to files the code wrote become `file_path` annotations when it is complete.
  */
 export class AssistantsProjector implements TurnProjector {
   #message?: { stepId: string; messageId: string };
@@ -32,7 +70,18 @@ export class AssistantsProjector implements TurnProjector {
     private readonly tools: ToolRegistry,
     /** The turn's start; nothing is written before it, and nothing if the run could not start. */
     private readonly ready: Promise<unknown>,
+    /** What earlier turns' server tools made (conversation.ts `toolMadeBefore`). */
+    private readonly made: ToolMade = { images: [], files: new Map() },
   ) {}
+
+  /** The text part's index: after the images. */
+  get #textIndex(): number {
+    return this.made.images.length;
+  }
+
+  #content(value: string, annotations: Annotation[] = []): MessageRecord['content'] {
+    return [...this.made.images.map((file_id) => ({ type: 'image_file' as const, image_file: { file_id } })), { type: 'text', text: { value, annotations } }];
+  }
 
   async #started(): Promise<void> {
     const begun = await this.ready;
@@ -62,6 +111,7 @@ export class AssistantsProjector implements TurnProjector {
       metadata: {},
       usage: null,
       modelUsage: null,
+      toolFiles: [],
     };
     const message: MessageRecord | undefined = messageId
       ? {
@@ -88,7 +138,10 @@ export class AssistantsProjector implements TurnProjector {
 
   async #openMessage(first?: string): Promise<{ stepId: string; messageId: string }> {
     const messageId = newId('message');
-    const step = await this.#openStep('message', messageId, first ? [textDelta(messageId, first, true)] : []);
+    const images = this.made.images.map((file_id, index) => ({ index, type: 'image_file' as const, image_file: { file_id } }));
+    const text = first ? [{ index: this.#textIndex, type: 'text' as const, text: { value: first, annotations: [] } }] : [];
+    const opening = images.length || text.length ? [messageDelta(messageId, [...images, ...text])] : [];
+    const step = await this.#openStep('message', messageId, opening);
     return { stepId: step.id, messageId };
   }
 
@@ -98,7 +151,7 @@ export class AssistantsProjector implements TurnProjector {
   }
 
   async appendText(fragment: string): Promise<void> {
-    await publish(this.db, this.run.id, [textDelta(this.#message!.messageId, fragment, false)]);
+    await publish(this.db, this.run.id, [textDelta(this.#message!.messageId, fragment, false, this.#textIndex)]);
   }
 
   async closeTextBeforeTools(text: string): Promise<void> {
@@ -116,7 +169,7 @@ export class AssistantsProjector implements TurnProjector {
   }
 
   async keepPartial(text: string): Promise<void> {
-    if (this.#message && text) await updateMessage(this.db, this.#message.messageId, { content: textContent(text) });
+    if (this.#message && text) await updateMessage(this.db, this.#message.messageId, { content: this.#content(text) });
   }
 
   async endWithToolCalls(calls: ModelCall[], usage: Usage): Promise<TurnResult> {
@@ -149,17 +202,22 @@ export class AssistantsProjector implements TurnProjector {
   async #completeMessage(tx: Prisma.TransactionClient, text: string, usage: Usage | null, incomplete = false): Promise<StreamEvent[]> {
     const m = this.#message!;
     const now = nowSeconds();
+    const annotations = filePathAnnotations(text, this.made.files);
     const done = await completeMessageStep(
       tx,
       m,
       {
-        content: textContent(text),
+        content: this.#content(text, annotations),
         status: incomplete ? 'incomplete' : 'completed',
         ...(incomplete ? { incompleteAt: now, incompleteDetails: { reason: 'max_tokens' } } : { completedAt: now }),
       },
       { status: 'completed', completedAt: now, usage: usage ?? zeroUsage, modelUsage: usage ?? undefined },
     );
     if (!done) throw new Error(`The answer's message ${m.messageId} or its step ${m.stepId} no longer exists`);
-    return [messageEvent(incomplete ? 'incomplete' : 'completed', done.message), stepEvent('completed', done.step)];
+    // The annotations' own delta, before the message's end; the text part is open by now.
+    const annotated = annotations.length
+      ? [messageDelta(m.messageId, [{ index: this.#textIndex, type: 'text', text: { annotations: annotations.map((a, index) => ({ index, ...a })) } }])]
+      : [];
+    return [...annotated, messageEvent(incomplete ? 'incomplete' : 'completed', done.message), stepEvent('completed', done.step)];
   }
 }

@@ -9,14 +9,22 @@ import { fixedTokens, messageTokens } from './prompt-tokens.js';
  * What the model sees for a run: its instructions, the thread's messages from before the run
  * (cut by `truncation_strategy`), then the run's own turns — each turn's text and tool calls as
  * one assistant message, followed by the tool outputs. Only turns before `turn` count: what an
- * earlier attempt at this turn left is about to be replaced.
+ * earlier attempt at this turn left is about to be replaced. `toolNotes`: what the run's server
+ * tools add to the instructions (registry.ts `instructions`).
  *
  * With `max_prompt_tokens`, `truncation_strategy: auto` drops the oldest thread messages until
  * the prompt (with the tools `offered`) fits; the newest one, the instructions and the run's
  * own turns always stay. Undefined: the prompt cannot fit, and the run ends `incomplete`.
  */
-export function conversationFor(run: RunRecord, transcript: Transcript, turn: number, tools: ToolRegistry, offered: ToolSpec[]): ChatMessage[] | undefined {
-  const system = [run.instructions, run.additionalInstructions].filter(Boolean).join('\n\n');
+export function conversationFor(
+  run: RunRecord,
+  transcript: Transcript,
+  turn: number,
+  tools: ToolRegistry,
+  offered: ToolSpec[],
+  toolNotes: string[] = [],
+): ChatMessage[] | undefined {
+  const system = [run.instructions, run.additionalInstructions, ...toolNotes].filter(Boolean).join('\n\n');
   const head: ChatMessage[] = system ? [{ role: 'system', content: system }] : [];
   const history = historyOf(run, transcript);
   const own = ownTurns(run, transcript, turn, tools);
@@ -78,4 +86,33 @@ function textOf(content: MessageContent[]): string {
     .map((p) => (p.type === 'text' ? p.text.value : p.type === 'image_file' ? `[image file ${p.image_file.file_id}]` : p.type === 'image_url' ? `[image ${p.image_url.url}]` : ''))
     .filter(Boolean)
     .join('\n');
+}
+
+/**
+ * What the run's server tools made before `turn` that its next message shows: the images of
+ * the calls since its last message (OpenAI puts them in the answer as `image_file` parts), and
+ * every file its code wrote, by path under /mnt/data (the latest write of a path wins), for
+ * the answer's `sandbox:/mnt/data/…` links.
+ */
+export interface ToolMade {
+  images: string[];
+  files: Map<string, string>;
+}
+
+export function toolMadeBefore({ steps }: Pick<Transcript, 'steps'>, turn: number): ToolMade {
+  const made: ToolMade = { images: [], files: new Map() };
+  for (const step of steps) {
+    if (Number(step.key.split(':')[0]) >= turn) continue;
+    const details = step.stepDetails;
+    if (details.type === 'message_creation') {
+      made.images = [];
+      continue;
+    }
+    for (const call of details.tool_calls) {
+      if (call.type !== 'code_interpreter') continue;
+      for (const o of call.code_interpreter.outputs) if (o.type === 'image') made.images.push(o.image.file_id);
+    }
+    for (const f of step.toolFiles ?? []) made.files.set(f.path, f.file_id);
+  }
+  return made;
 }

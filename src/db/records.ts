@@ -56,7 +56,17 @@ export type RunRecord = Omit<
   reasoningEffort: ReasoningEffort;
 };
 
-export type StepRecord = Omit<RunStepRow, 'type' | 'status' | 'stepDetails' | 'lastError' | 'metadata' | 'usage' | 'modelUsage'> & {
+/**
+ * A file a server tool wrote and stored as a File (code_interpreter's /mnt/data): `path` is
+ * relative to /mnt/data, so the answer's `sandbox:/mnt/data/<path>` links name it.
+ */
+export interface ToolFile {
+  call_id: string;
+  path: string;
+  file_id: string;
+}
+
+export type StepRecord = Omit<RunStepRow, 'type' | 'status' | 'stepDetails' | 'lastError' | 'metadata' | 'usage' | 'modelUsage' | 'toolFiles'> & {
   type: RunStep['type'];
   status: RunStep['status'];
   metadata: Metadata;
@@ -65,6 +75,8 @@ export type StepRecord = Omit<RunStepRow, 'type' | 'status' | 'stepDetails' | 'l
   usage: Usage | null;
   /** What this step's model call cost, kept apart from `usage` (shown only once the step completes). */
   modelUsage: Usage | null;
+  /** Not on the wire: what the step's server tools wrote (src/wire/step.ts leaves it out). */
+  toolFiles: ToolFile[];
 };
 
 export type MessageRecord = Omit<MessageRow, 'role' | 'status' | 'content' | 'incompleteDetails' | 'attachments' | 'metadata'> & {

@@ -238,7 +238,7 @@ export async function deleteSteps(tx: Sql, steps: StepRecord[]): Promise<void> {
 /** The rows a run's conversation is made of: its thread's messages and its own steps. */
 export interface Transcript {
   messages: Pick<MessageRecord, 'id' | 'role' | 'content' | 'runId'>[];
-  steps: Pick<StepRecord, 'key' | 'stepDetails'>[];
+  steps: Pick<StepRecord, 'key' | 'stepDetails' | 'toolFiles'>[];
 }
 
 /**
@@ -252,7 +252,7 @@ export async function readTranscript(db: Sql, runId: string): Promise<Transcript
       SELECT id, role, content, run_id AS "runId" FROM messages
       WHERE thread_id = (SELECT thread_id FROM runs WHERE id = ${runId}) ORDER BY id`,
     db.$queryRaw<Transcript['steps']>`
-      SELECT key, step_details AS "stepDetails" FROM run_steps WHERE run_id = ${runId} ORDER BY id`,
+      SELECT key, step_details AS "stepDetails", tool_files AS "toolFiles" FROM run_steps WHERE run_id = ${runId} ORDER BY id`,
   ]);
   return { messages, steps };
 }

@@ -6,7 +6,8 @@ import { Interpreter, type CodeResult } from './session.js';
 
 export interface InputFile {
   name: string;
-  bytes: Buffer;
+  /** Its content, or how to fetch it: read only if the session does not have the file yet. */
+  bytes: Buffer | (() => Promise<Buffer>);
 }
 
 interface Session {
@@ -97,7 +98,7 @@ export class CodeSessions {
     for (const f of inputs) {
       if (have.has(path.basename(f.name))) continue;
       const file = path.join(session.inputsDir, path.basename(f.name));
-      await writeFile(file, f.bytes);
+      await writeFile(file, typeof f.bytes === 'function' ? await f.bytes() : f.bytes);
       await chmod(file, 0o444);
     }
   }

@@ -1,7 +1,9 @@
 import type { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
-import { deleteFileRow, fileById, findFile } from '../db/files.js';
+import { deleteFileRow, fileById, findFile, insertFile } from '../db/files.js';
 import type { File } from '../generated/prisma/client.js';
+import { newId } from '../ids.js';
+import { nowSeconds } from '../time.js';
 import type { Deps } from './deps.js';
 
 /**
@@ -39,4 +41,18 @@ export async function removeFile({ db, storage }: FileStore, id: string): Promis
   if (!file) return null;
   await storage.remove(file.objectKey);
   return (await deleteFileRow(db, id)) ? file : null;
+}
+
+/**
+ * A file the server made (the code interpreter's outputs, purpose `assistants_output`): its
+ * content is in memory already, and it is `processed` at once like an upload (src/services/files.ts).
+ */
+export async function storeFile(
+  { db, storage }: FileStore,
+  file: { filename: string; purpose: string; contentType: string; bytes: Buffer },
+): Promise<File> {
+  const id = newId('file');
+  const objectKey = `files/${id}`;
+  await storage.put(objectKey, [file.bytes], file.contentType);
+  return insertFile(db, { id, createdAt: nowSeconds(), bytes: file.bytes.length, filename: file.filename, purpose: file.purpose, status: 'processed', objectKey });
 }

@@ -42,13 +42,17 @@ export const threadCreated = (thread: ThreadRecord): StreamEvent => ({ event: 't
 /** A run's status change as its event: every status has one (`thread.run.<status>`). */
 export const runStatusEvent = (run: RunRecord): StreamEvent => runEvent(run.status, run);
 
-/** A text fragment of the message's first content part; the first one opens the part with its annotations. */
-export function textDelta(messageId: string, value: string, first: boolean): StreamEvent {
-  const data: MessageDeltaEvent = {
-    id: messageId,
-    object: 'thread.message.delta',
-    delta: { content: [{ index: 0, type: 'text', text: first ? { value, annotations: [] } : { value } }] },
-  };
+/**
+ * A text fragment of the message's text part (at `index`: after the images the message shows);
+ * the first one opens the part with its annotations.
+ */
+export function textDelta(messageId: string, value: string, first: boolean, index = 0): StreamEvent {
+  return messageDelta(messageId, [{ index, type: 'text', text: first ? { value, annotations: [] } : { value } }]);
+}
+
+/** Content parts of a message, or what is new in them (the SDK merges by `index`). */
+export function messageDelta(messageId: string, content: NonNullable<MessageDeltaEvent['delta']['content']>): StreamEvent {
+  const data: MessageDeltaEvent = { id: messageId, object: 'thread.message.delta', delta: { content } };
   return { event: 'thread.message.delta', data };
 }
 

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "run_steps" ADD COLUMN     "tool_files" JSONB NOT NULL DEFAULT '[]';
