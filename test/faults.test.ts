@@ -147,7 +147,7 @@ describe('requests while no worker is up', () => {
     const retried = await retrying.beta.threads.runs.submitToolOutputs(run.id, { thread_id: thread.id, tool_outputs: outputs }).catch((e: Error) => e);
     if (retried instanceof Error) expect(retried.message).toMatch(/do not accept tool outputs/);
     else expect(retried.status).toBe('queued');
-    const done = await waitForRun(openai, thread.id, run.id, (r) => r.status === 'completed', 30_000);
+    const done = await waitForRun(openai, thread.id, run.id, (r) => r.status === 'completed', 90_000);
     expect(done.status).toBe('completed');
     expect(await llm().requests(model)).toHaveLength(2);
     const [step] = (await openai.beta.threads.runs.steps.list(run.id, { thread_id: thread.id, order: 'asc' })).data;

@@ -14,6 +14,7 @@ import base64
 import io
 import json
 import linecache
+import math
 import os
 import resource
 import signal
@@ -55,7 +56,8 @@ def allow_cpu_for_one_cell():
     once for the session, ends the process whatever the code does with the soft one."""
     used = resource.getrusage(resource.RUSAGE_SELF)
     hard = LIMITS["session_cpu_seconds"]
-    soft = min(hard, int(used.ru_utime + used.ru_stime) + LIMITS["cell_cpu_seconds"])
+    # Whole seconds: rounding what was used down would leave the next cell a fraction of its budget.
+    soft = min(hard, math.ceil(used.ru_utime + used.ru_stime) + LIMITS["cell_cpu_seconds"])
     resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
 
 
