@@ -279,7 +279,9 @@ describe('runs', () => {
 
   it('concurrent run creation on one thread: exactly one wins', async () => {
     const model = uniqueModel('race');
-    await llm().script(model, [{ text: 'a' }]);
+    // The winner must still be active while the others take the thread's lock: an instant answer
+    // could end it first, and a later create would then rightly succeed.
+    await llm().script(model, [{ text: 'a', firstTokenDelayMs: 3000 }]);
     const assistant = await weatherBot(model, { tools: [] });
     const thread = await openai.beta.threads.create({ messages: [{ role: 'user', content: 'q' }] });
     const results = await Promise.allSettled(Array.from({ length: 5 }, () => openai.beta.threads.runs.create(thread.id, { assistant_id: assistant.id })));
