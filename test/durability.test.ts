@@ -5,21 +5,12 @@
  * task queue, API and worker processes, so killing them touches no other test.
  */
 import OpenAI from 'openai';
-import { afterEach, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { failure, llm, uniqueModel } from './support/client.js';
 import { waitForRun } from './support/runs.js';
-import { startService, type Service } from './support/services.js';
+import { startForTest, type Service } from './support/services.js';
 
-const started: Service[] = [];
-afterEach(async () => {
-  await Promise.all(started.splice(0).map((s) => s.stop(true)));
-});
-
-async function start(kind: 'api' | 'worker', env: Record<string, string>): Promise<Service> {
-  const service = await startService(kind, { ...inject('serviceEnv'), ...env });
-  started.push(service);
-  return service;
-}
+const start = startForTest;
 
 /** By default the runs are done by the worker process alone (API_WORKER=false), so killing it is what counts. */
 async function setUp(env: Record<string, string>, replies: Parameters<ReturnType<typeof llm>['script']>[1], tools = true, apiWorker = false) {

@@ -8,7 +8,7 @@ import OpenAI from 'openai';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { failure, llm, uniqueModel } from './support/client.js';
 import { waitForRun, weatherTool } from './support/runs.js';
-import { startService, type Service } from './support/services.js';
+import { startForTest, type Service } from './support/services.js';
 import { startTcpProxy, type TcpProxy } from './support/tcp-proxy.js';
 
 const cleanup: (() => Promise<void>)[] = [];
@@ -16,11 +16,7 @@ afterEach(async () => {
   await Promise.all(cleanup.splice(0).map((f) => f()));
 });
 
-async function start(kind: 'api' | 'worker', env: Record<string, string>): Promise<Service> {
-  const service = await startService(kind, { ...inject('serviceEnv'), ...env });
-  cleanup.push(() => service.stop(true));
-  return service;
-}
+const start = startForTest;
 
 const queue = () => ({ TEMPORAL_TASK_QUEUE: `faults-${uniqueModel('q')}` });
 const sdk = (api: Service) => new OpenAI({ baseURL: api.url, apiKey: 'EMPTY', maxRetries: 0 });

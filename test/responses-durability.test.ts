@@ -4,20 +4,11 @@
  * queue, API and worker processes, as test/durability.test.ts has.
  */
 import OpenAI from 'openai';
-import { afterEach, expect, inject, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { llm, uniqueModel } from './support/client.js';
-import { startService, type Service } from './support/services.js';
+import { startForTest, type Service } from './support/services.js';
 
-const started: Service[] = [];
-afterEach(async () => {
-  await Promise.all(started.splice(0).map((s) => s.stop(true)));
-});
-
-async function start(kind: 'api' | 'worker', env: Record<string, string>): Promise<Service> {
-  const service = await startService(kind, { ...inject('serviceEnv'), ...env });
-  started.push(service);
-  return service;
-}
+const start = startForTest;
 
 type Event = { type: string; sequence_number: number; delta?: string };
 

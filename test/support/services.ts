@@ -4,6 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { inject, onTestFinished } from 'vitest';
 import { freePort } from '../../src/stack/ports.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -38,6 +39,16 @@ export async function startService(kind: 'api' | 'worker', env: NodeJS.ProcessEn
     output: () => out,
     stop: (hard = false) => stopChild(child, hard),
   };
+}
+
+/**
+ * Inside a test: our API or worker with the suite's environment plus `env`, SIGKILLed when the
+ * test ends, so a test that kills or restarts processes touches no other test.
+ */
+export async function startForTest(kind: 'api' | 'worker', env: Record<string, string>): Promise<Service> {
+  const service = await startService(kind, { ...inject('serviceEnv'), ...env });
+  onTestFinished(() => service.stop(true));
+  return service;
 }
 
 async function waitReady(kind: 'api' | 'worker', child: ChildProcess, url: string, out: () => string, timeoutMs: number): Promise<void> {
