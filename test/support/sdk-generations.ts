@@ -94,6 +94,19 @@ export interface Generation {
 
 const options = (baseURL: string) => ({ baseURL, apiKey: 'EMPTY', maxRetries: 0 });
 
+/** 5.x and later take the thread id in the params: one entry shape serves them all. */
+function paramsGeneration(major: number, version: string, Sdk: typeof OpenAI5 | typeof OpenAI6 | typeof OpenAI7): Generation {
+  return {
+    major,
+    version,
+    connect(baseURL) {
+      const c = new Sdk(options(baseURL));
+      return { sdk: c, runs: withParams(c.beta.threads.runs) };
+    },
+    NotFoundError: Sdk.NotFoundError,
+  };
+}
+
 export const generations: Generation[] = [
   {
     major: 4,
@@ -114,31 +127,7 @@ export const generations: Generation[] = [
     },
     NotFoundError: OpenAI4.NotFoundError,
   },
-  {
-    major: 5,
-    version: VERSION5,
-    connect(baseURL) {
-      const c = new OpenAI5(options(baseURL));
-      return { sdk: c, runs: withParams(c.beta.threads.runs) };
-    },
-    NotFoundError: OpenAI5.NotFoundError,
-  },
-  {
-    major: 6,
-    version: VERSION6,
-    connect(baseURL) {
-      const c = new OpenAI6(options(baseURL));
-      return { sdk: c, runs: withParams(c.beta.threads.runs) };
-    },
-    NotFoundError: OpenAI6.NotFoundError,
-  },
-  {
-    major: 7,
-    version: VERSION7,
-    connect(baseURL) {
-      const c = new OpenAI7(options(baseURL));
-      return { sdk: c, runs: withParams(c.beta.threads.runs) };
-    },
-    NotFoundError: OpenAI7.NotFoundError,
-  },
+  paramsGeneration(5, VERSION5, OpenAI5),
+  paramsGeneration(6, VERSION6, OpenAI6),
+  paramsGeneration(7, VERSION7, OpenAI7),
 ];
