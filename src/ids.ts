@@ -10,6 +10,7 @@ export const ID_PREFIX = {
   toolCall: 'call_',
   file: 'file-',
   vectorStore: 'vs_',
+  fileBatch: 'vsfb_',
   response: 'resp_',
   functionCall: 'fc_',
   fileSearchCall: 'fs_',

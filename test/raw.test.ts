@@ -43,7 +43,7 @@ describe('raw statements shaped by the Prisma models', () => {
   async function tablesByModel(): Promise<Record<Prisma.ModelName, string>> {
     const tables = await db.$queryRaw<{ table: string; columns: string[] }[]>`
       SELECT table_name::text AS "table", array_agg(column_name::text ORDER BY column_name) AS columns
-      FROM information_schema.columns WHERE table_schema = current_schema() GROUP BY table_name`;
+      FROM information_schema.columns WHERE table_schema = current_schema() AND data_type <> 'tsvector' GROUP BY table_name`;
     const byModel = {} as Record<Prisma.ModelName, string>;
     for (const model of Object.values(Prisma.ModelName)) {
       const columns = Object.keys(fieldsOf(model)).map(snake).sort().join();
@@ -67,6 +67,10 @@ describe('raw statements shaped by the Prisma models', () => {
     const event = await db.responseEvent.create({ data: { responseId: response.id, seq: 0, event: { type: 'response.created' } } });
     const item = await db.conversationItem.create({ data: { id: newId('message'), threadId: thread.id, createdAt: 7, item: { type: 'function_call' } } });
     const idempotency = await db.idempotencyKey.create({ data: { key: newId('message'), fingerprint: 'f', status: 200, body: { ok: true } } });
+    const store = await db.vectorStore.create({ data: { id: newId('vectorStore'), createdAt: 8, lastActiveAt: 8, expiresAfter: { anchor: 'last_active_at', days: 1 } } });
+    const storeFile = await db.vectorStoreFile.create({ data: { fileId: file.id, vectorStoreId: store.id, createdAt: 9, status: 'completed', chunkingStrategy: { type: 'auto' }, attributes: { a: 1 } } });
+    const batch = await db.vectorStoreFileBatch.create({ data: { id: newId('fileBatch'), vectorStoreId: store.id, createdAt: 10, status: 'in_progress' } });
+    const chunk = await db.chunk.create({ data: { vectorStoreId: store.id, fileId: file.id, seq: 0, text: 't', tokens: 1, embedding: Buffer.from([0, 0, 128, 63]), lsh: [1, 2] } });
     // Each model's row and the condition that finds it again.
     const rows: Record<Prisma.ModelName, [object, Prisma.Sql]> = {
       Thread: [thread, Prisma.sql`id = ${thread.id}`],
@@ -79,6 +83,10 @@ describe('raw statements shaped by the Prisma models', () => {
       ResponseEvent: [event, Prisma.sql`response_id = ${event.responseId} AND seq = 0`],
       ConversationItem: [item, Prisma.sql`id = ${item.id}`],
       IdempotencyKey: [idempotency, Prisma.sql`key = ${idempotency.key}`],
+      VectorStore: [store, Prisma.sql`id = ${store.id}`],
+      VectorStoreFile: [storeFile, Prisma.sql`vector_store_id = ${store.id} AND file_id = ${file.id}`],
+      VectorStoreFileBatch: [batch, Prisma.sql`id = ${batch.id}`],
+      Chunk: [chunk, Prisma.sql`id = ${chunk.id}`],
     };
 
     for (const model of Object.values(Prisma.ModelName)) {
