@@ -31,6 +31,7 @@ const EnvSchema = z.object({
   TEMPORAL_ADDRESS: optionalString,
   TEMPORAL_NAMESPACE: z.string().default('default'),
   TEMPORAL_TASK_QUEUE: z.string().default('assistants-runs'),
+  TEMPORAL_INGEST_TASK_QUEUE: z.string().default('assistants-ingest'),
   TEMPORAL_PORT: port.default(7233),
   TEMPORAL_UI_PORT: port.default(8233),
   TEMPORAL_CLI_PATH: optionalString,
@@ -87,6 +88,8 @@ const EnvSchema = z.object({
   // The `files` table's `bytes` is a 32-bit integer.
   MAX_FILE_BYTES: z.coerce.number().int().positive().max(2 ** 31 - 1).default(512 * 1024 * 1024),
   FILE_MIN_EXPIRY_SECONDS: z.coerce.number().int().positive().default(3600),
+  VECTOR_STORE_DAY_SECONDS: z.coerce.number().int().positive().default(86_400),
+  INGEST_CONCURRENCY: z.coerce.number().int().positive().default(2),
 
   API_WORKER: bool.default(true),
   WORKFLOW_BUNDLE_PATH: optionalString,
@@ -105,7 +108,15 @@ export interface Config {
   apiKeys: string[] | null;
   bodyLimit: string;
   postgres: { url?: string; embeddedPort: number };
-  temporal: { address?: string; namespace: string; taskQueue: string; embeddedPort: number; uiPort: number };
+  temporal: {
+    address?: string;
+    namespace: string;
+    taskQueue: string;
+    /** Vector-store file ingestion's own queue, so its worker slots are its own. */
+    ingestTaskQueue: string;
+    embeddedPort: number;
+    uiPort: number;
+  };
   s3: { endpoint?: string; accessKey: string; secretKey: string; bucket: string; region: string; embeddedPort: number };
   /**
    * The embeddings endpoint file_search indexes and queries with (OpenAI-compatible); unset, the
@@ -151,6 +162,12 @@ export interface Config {
     maxBytes: number;
     /** Smallest `expires_after.seconds` accepted: OpenAI's 3600; lower only for tests. */
     minExpirySeconds: number;
+  };
+  vectorStores: {
+    /** What a day of `expires_after.days` lasts: 86 400 s; shorter only for tests. */
+    daySeconds: number;
+    /** Files a worker ingests at once (each one read whole, then embedded batch by batch). */
+    ingestConcurrency: number;
   };
   worker: {
     /** The API process runs a worker too, and starts runs on it eagerly. */
@@ -198,6 +215,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       address: e.TEMPORAL_ADDRESS,
       namespace: e.TEMPORAL_NAMESPACE,
       taskQueue: e.TEMPORAL_TASK_QUEUE,
+      ingestTaskQueue: e.TEMPORAL_INGEST_TASK_QUEUE,
       embeddedPort: e.TEMPORAL_PORT,
       uiPort: e.TEMPORAL_UI_PORT,
     },
@@ -253,6 +271,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     submitWaitMs: e.SUBMIT_WAIT_MS,
     health: { timeoutMs: e.HEALTH_TIMEOUT_MS, details: e.HEALTH_DETAILS },
     files: { maxBytes: e.MAX_FILE_BYTES, minExpirySeconds: e.FILE_MIN_EXPIRY_SECONDS },
+    vectorStores: { daySeconds: e.VECTOR_STORE_DAY_SECONDS, ingestConcurrency: e.INGEST_CONCURRENCY },
     worker: {
       inApi: e.API_WORKER,
       workflowBundlePath: e.WORKFLOW_BUNDLE_PATH,

@@ -1,13 +1,14 @@
-import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel, type WorkerOptions } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel, type WorkerOptions } from '@temporalio/worker';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
-import { createActivities } from '../activities/index.js';
+import { createActivities, createIngestActivities } from '../activities/index.js';
 import { codeInterpreter } from '../activities/tools/code-interpreter.js';
 import { ToolRegistry } from '../activities/tools/registry.js';
 import type { Config } from './config.js';
 import { createDb } from './db/client.js';
+import { createEmbedder } from './embeddings.js';
 import type { Endpoints } from './endpoints.js';
 import type { Logger } from './log.js';
 import { BubblewrapBackend } from './sandbox/bubblewrap.js';
@@ -23,11 +24,13 @@ const ROOT = path.resolve(import.meta.dirname, '..');
 
 /**
  * The workflow code: a prebuilt bundle when there is one (`WORKFLOW_BUNDLE_PATH`, as production
- * and the tests use, made by `npm run build:workflows`), else bundled now from source.
+ * and the tests use, made by `npm run build:workflows`), else bundled now from source, once for
+ * both of the process's workers.
  */
-function workflowSource(bundlePath: string | undefined): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
+async function workflowSource(bundlePath: string | undefined, log: Logger): Promise<Pick<WorkerOptions, 'workflowBundle'>> {
   if (bundlePath && existsSync(bundlePath)) return { workflowBundle: { codePath: bundlePath } };
-  return { workflowsPath: path.join(ROOT, 'workflows/index.ts') };
+  log.info('bundling workflow code (set WORKFLOW_BUNDLE_PATH to a prebuilt bundle to skip this)…');
+  return { workflowBundle: await bundleWorkflowCode({ workflowsPath: path.join(ROOT, 'workflows/index.ts') }) };
 }
 
 /**
@@ -62,9 +65,11 @@ export function installRuntime(log: Logger): void {
 }
 
 /**
- * Polls the run task queue until closed; connects to Postgres, Temporal and S3 but starts none.
- * Given a `connection` (the API's, shared with its client for eager workflow start), it uses
- * that one and leaves closing it to its owner.
+ * Polls the run task queue, and the ingestion queue with a worker of its own (its slots,
+ * INGEST_CONCURRENCY, bound how many files are read and embedded at once, apart from the
+ * runs'), until closed; connects to Postgres, Temporal, S3 and the embeddings server but starts
+ * none. Given a `connection` (the API's, shared with its client for eager workflow start), it
+ * uses that one and leaves closing it to its owner.
  */
 export async function startWorker(
   config: Config,
@@ -76,9 +81,8 @@ export async function startWorker(
   const db = createDb(endpoints.databaseUrl, config.worker.dbPoolSize);
   const storage = objectStore(config.s3, endpoints.s3Endpoint);
   const connection = shared ?? (await NativeConnection.connect({ address: endpoints.temporalAddress }));
-  const source = workflowSource(config.worker.workflowBundlePath);
+  const source = await workflowSource(config.worker.workflowBundlePath, log);
   const sessions = codeSessions(config, log);
-  if (source.workflowsPath) log.info('bundling workflow code (set WORKFLOW_BUNDLE_PATH to a prebuilt bundle to skip this)…');
   const worker = await Worker.create({
     connection,
     namespace: config.temporal.namespace,
@@ -92,11 +96,22 @@ export async function startWorker(
     maxHeartbeatThrottleInterval: '1s',
     defaultHeartbeatThrottleInterval: '500ms',
   });
-  const running = worker.run();
-  log.info({ taskQueue: config.temporal.taskQueue }, 'worker polling');
+  const ingestWorker = await Worker.create({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.ingestTaskQueue,
+    ...source,
+    activities: createIngestActivities(db, storage, createEmbedder(config.embeddings, endpoints.embeddingsUrl), log),
+    maxConcurrentActivityTaskExecutions: config.vectorStores.ingestConcurrency,
+    maxHeartbeatThrottleInterval: '1s',
+    defaultHeartbeatThrottleInterval: '500ms',
+  });
+  const running = Promise.all([worker.run(), ingestWorker.run()]);
+  log.info({ taskQueue: config.temporal.taskQueue, ingestTaskQueue: config.temporal.ingestTaskQueue }, 'worker polling');
   return {
     async close() {
       worker.shutdown();
+      ingestWorker.shutdown();
       await running;
       sessions.close();
       if (!shared) await connection.close();

@@ -4,7 +4,18 @@ import type { Run, RunStatus } from 'openai/resources/beta/threads/runs/runs';
 import type { RunStep } from 'openai/resources/beta/threads/runs/steps';
 import type { AssistantResponseFormatOption, AssistantToolChoiceOption, Thread } from 'openai/resources/beta/threads/threads';
 import type { Metadata, ReasoningEffort } from 'openai/resources/shared';
-import type { Assistant as AssistantRow, Message as MessageRow, Run as RunRow, RunStep as RunStepRow, Thread as ThreadRow } from '../generated/prisma/client.js';
+import type { StaticFileChunkingStrategyObject, VectorStore } from 'openai/resources/vector-stores/vector-stores';
+import type { VectorStoreFile } from 'openai/resources/vector-stores/files';
+import type {
+  Assistant as AssistantRow,
+  Message as MessageRow,
+  Run as RunRow,
+  RunStep as RunStepRow,
+  Thread as ThreadRow,
+  VectorStore as VectorStoreRow,
+  VectorStoreFile as VectorStoreFileRow,
+  VectorStoreFileBatch as VectorStoreFileBatchRow,
+} from '../generated/prisma/client.js';
 
 /**
  * The JSON columns, each with its one typed definition: the `openai` package's own wire types,
@@ -88,6 +99,29 @@ export type MessageRecord = Omit<MessageRow, 'role' | 'status' | 'content' | 'in
   attachments: NonNullable<Message['attachments']>;
 };
 
+export type VectorStoreRecord = Omit<VectorStoreRow, 'metadata' | 'expiresAfter'> & {
+  metadata: Metadata;
+  expiresAfter: VectorStore.ExpiresAfter | null;
+};
+
+export type VectorStoreFileStatus = VectorStoreFile['status'];
+export type VectorStoreFileError = VectorStoreFile.LastError;
+/** A vector-store file's attributes: what search filters compare. */
+export type FileAttributes = Record<string, string | number | boolean>;
+
+export type VectorStoreFileRecord = Omit<VectorStoreFileRow, 'status' | 'lastError' | 'chunkingStrategy' | 'attributes'> & {
+  status: VectorStoreFileStatus;
+  lastError: VectorStoreFileError | null;
+  /** Always the static form: `auto` is stored as what it means (800 / 400). */
+  chunkingStrategy: StaticFileChunkingStrategyObject;
+  attributes: FileAttributes;
+};
+
+export type VectorStoreFileBatchRecord = Omit<VectorStoreFileBatchRow, 'status'> & {
+  /** `in_progress`, or `cancelled` once cancelled; the wire status is read from its files (src/db/vector-store-files.ts). */
+  status: 'in_progress' | 'cancelled';
+};
+
 /** A run as its end left it (src/db/runs.ts `closeRun`). */
 export interface ClosedRun {
   run: RunRecord;
@@ -106,3 +140,6 @@ export const asThread = (row: ThreadRow): ThreadRecord => row as unknown as Thre
 export const asRun = (row: RunRow): RunRecord => row as unknown as RunRecord;
 export const asStep = (row: RunStepRow): StepRecord => row as unknown as StepRecord;
 export const asMessage = (row: MessageRow): MessageRecord => row as unknown as MessageRecord;
+export const asVectorStore = (row: VectorStoreRow): VectorStoreRecord => row as unknown as VectorStoreRecord;
+export const asVectorStoreFile = (row: VectorStoreFileRow): VectorStoreFileRecord => row as unknown as VectorStoreFileRecord;
+export const asVectorStoreFileBatch = (row: VectorStoreFileBatchRow): VectorStoreFileBatchRecord => row as unknown as VectorStoreFileBatchRecord;

@@ -15,6 +15,9 @@ import { messageRoutes } from './messages/routes.js';
 import { responseRoutes } from './responses/routes.js';
 import { runRoutes } from './runs/routes.js';
 import { threadRoutes } from './threads/routes.js';
+import { vectorStoreFileBatchRoutes } from './vector-store-file-batches/routes.js';
+import { vectorStoreFileRoutes } from './vector-store-files/routes.js';
+import { vectorStoreRoutes } from './vector-stores/routes.js';
 
 export function createApp(deps: Deps, health: HealthCheck): Koa {
   const app = new Koa();
@@ -27,6 +30,9 @@ export function createApp(deps: Deps, health: HealthCheck): Koa {
   responseRoutes(router, deps);
   conversationRoutes(router, deps);
   fileRoutes(router, deps);
+  vectorStoreRoutes(router, deps);
+  vectorStoreFileRoutes(router, deps);
+  vectorStoreFileBatchRoutes(router, deps);
   guardPathParams(router);
   const open = new Router();
   healthRoutes(open, health);

@@ -20,9 +20,10 @@ const INT_MAX = 2 ** 31 - 1;
 const INT_MIN = -(2 ** 31);
 /**
  * JSON Schema documents, stored verbatim as `jsonb` (function `parameters`, a `json_schema`'s
- * `schema`): any number in them is data, not a column value.
+ * `schema`), and vector-store file `attributes` (compared by search filters, e.g. a timestamp
+ * in milliseconds): any number in them is data, not a column value.
  */
-const FREE_FORM = new Set(['parameters', 'schema']);
+const FREE_FORM = new Set(['parameters', 'schema', 'attributes']);
 
 type Path = (string | number)[];
 

@@ -17,6 +17,53 @@ export const Metadata = z
     }
   });
 
+/**
+ * A vector-store file's attributes: ≤ 16 keys of ≤ 64 characters; each value a string of
+ * ≤ 512 characters, a number or a boolean. Null clears them.
+ */
+export const Attributes = z.record(z.string().max(64), z.union([z.string(), z.number(), z.boolean()])).superRefine((a, ctx) => {
+  const n = Object.keys(a).length;
+  if (n > 16) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `too many properties. Expected an object with at most 16 properties, but got an object with ${n} properties instead.`,
+      params: { code: 'object_above_max_properties' },
+    });
+  }
+  for (const [key, value] of Object.entries(a)) {
+    if (typeof value === 'string' && value.length > 512) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [key],
+        message: `string too long. Expected a string with maximum length 512, but got a string with length ${value.length} instead.`,
+        params: { code: 'string_above_max_length' },
+      });
+    }
+  }
+});
+
+/** `auto` (800 / 400) or `static` within OpenAI's bounds: 100–4096 tokens, overlap at most half of them. */
+export const ChunkingStrategy = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('auto') }),
+  z.strictObject({
+    type: z.literal('static'),
+    static: z
+      .strictObject({ max_chunk_size_tokens: z.number().int().min(100).max(4096), chunk_overlap_tokens: z.number().int().min(0) })
+      .superRefine((s, ctx) => {
+        if (s.chunk_overlap_tokens > s.max_chunk_size_tokens / 2) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['chunk_overlap_tokens'],
+            message: `must not exceed half of 'max_chunk_size_tokens' (${s.max_chunk_size_tokens}), but got ${s.chunk_overlap_tokens}.`,
+          });
+        }
+      }),
+  }),
+]);
+
+/** A vector store's `expires_after`: days after its last use, 1–365. */
+export const VectorStoreExpiresAfter = z.strictObject({ anchor: z.literal('last_active_at'), days: z.number().int().min(1).max(365) });
+
 /** An id with the right prefix, worded like OpenAI's `Invalid 'thread_id': 'abc'. Expected an ID that begins with 'thread'.` */
 export function prefixedId(prefix: string) {
   return z.string().refine((v) => v.startsWith(prefix), { params: { prefix: prefix.replace(/[_-]$/, '') } });
@@ -49,13 +96,34 @@ const CodeInterpreterTool = z.strictObject({ type: z.literal('code_interpreter')
 
 export const Tool = z.discriminatedUnion('type', [FunctionTool, FileSearchTool, CodeInterpreterTool]);
 
+const CodeInterpreterResources = z.strictObject({ file_ids: z.array(z.string()).max(20).optional() });
+const VectorStoreIds = z.array(prefixedId('vs_')).max(1);
+
+/** `tool_resources` of an update (and of createAndRun's top level): file_search names its store. */
 export const ToolResources = z.strictObject({
-  code_interpreter: z.strictObject({ file_ids: z.array(z.string()).max(20).optional() }).optional(),
-  // One or the other (openai-contract.md §6): an empty `file_search` names no store at all.
+  code_interpreter: CodeInterpreterResources.optional(),
+  file_search: z.strictObject({ vector_store_ids: VectorStoreIds }).optional(),
+});
+
+/**
+ * `tool_resources` where an assistant or a thread is created: file_search may instead make its
+ * store (the `vector_stores` helper), one or the other (openai-contract.md §6).
+ */
+export const NewToolResources = z.strictObject({
+  code_interpreter: CodeInterpreterResources.optional(),
   file_search: z
     .strictObject({
-      vector_store_ids: z.array(z.string()).max(1).optional(),
-      vector_stores: z.array(z.record(z.string(), z.unknown())).max(1).optional(),
+      vector_store_ids: VectorStoreIds.optional(),
+      vector_stores: z
+        .array(
+          z.strictObject({
+            file_ids: z.array(prefixedId('file-')).max(10_000).optional(),
+            chunking_strategy: ChunkingStrategy.optional(),
+            metadata: Metadata.nullish(),
+          }),
+        )
+        .max(1)
+        .optional(),
     })
     .refine((fs) => (fs.vector_store_ids === undefined) !== (fs.vector_stores === undefined), {
       message: "Invalid 'tool_resources.file_search': expected exactly one of 'vector_store_ids' or 'vector_stores'.",

@@ -115,7 +115,9 @@ function toApiError(issue: z.core.$ZodIssue, input: unknown): ApiError {
       if (params.prefix) {
         return badRequest(`Invalid '${param}': '${String(value)}'. Expected an ID that begins with '${params.prefix}'.`, param, 'invalid_value');
       }
-      return badRequest(issue.message, param, params.code ?? 'invalid_value');
+      // A refinement that knows its rule but not where it sits says only the rule, in lower case.
+      const message = /^[a-z]/.test(issue.message) ? `Invalid '${param}': ${issue.message}` : issue.message;
+      return badRequest(message, param, params.code ?? 'invalid_value');
     }
     case 'invalid_union':
       return badRequest(`Invalid value for '${param}'.`, param, 'invalid_value');

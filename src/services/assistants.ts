@@ -6,24 +6,28 @@ import type { Prisma } from '../generated/prisma/client.js';
 import { newId } from '../ids.js';
 import { nowSeconds } from '../time.js';
 import type { Deps } from './deps.js';
+import { resolveToolResources } from './tool-resources.js';
 import { normalizeTools } from './tools.js';
 
-export function createAssistant({ db }: Deps, input: AssistantCreateParams) {
-  return assistants.insertAssistant(db, {
-    id: newId('assistant'),
-    createdAt: nowSeconds(),
-    model: input.model,
-    name: input.name ?? null,
-    description: input.description ?? null,
-    instructions: input.instructions ?? null,
-    tools: toJson(normalizeTools(input.tools ?? [])),
-    toolResources: jsonOrDbNull(input.tool_resources),
-    metadata: input.metadata ?? {},
-    temperature: input.temperature ?? null,
-    topP: input.top_p ?? null,
-    responseFormat: jsonOrDbNull(input.response_format),
-    reasoningEffort: input.reasoning_effort ?? null,
-  });
+/** A `file_search.vector_stores` helper's store is made with the assistant, all or nothing. */
+export function createAssistant(deps: Deps, input: AssistantCreateParams) {
+  return deps.db.$transaction(async (tx) =>
+    assistants.insertAssistant(tx, {
+      id: newId('assistant'),
+      createdAt: nowSeconds(),
+      model: input.model,
+      name: input.name ?? null,
+      description: input.description ?? null,
+      instructions: input.instructions ?? null,
+      tools: toJson(normalizeTools(input.tools ?? [])),
+      toolResources: jsonOrDbNull(await resolveToolResources(deps, tx, input.tool_resources)),
+      metadata: input.metadata ?? {},
+      temperature: input.temperature ?? null,
+      topP: input.top_p ?? null,
+      responseFormat: jsonOrDbNull(input.response_format),
+      reasoningEffort: input.reasoning_effort ?? null,
+    }),
+  );
 }
 
 export function getAssistant({ db }: Deps, id: string) {
@@ -35,7 +39,8 @@ export function listAssistants({ db }: Deps, q: PageQuery) {
 }
 
 /** Only the fields present change; an explicit null clears a nullable one. */
-export async function updateAssistant({ db }: Deps, id: string, input: AssistantUpdateParams) {
+export async function updateAssistant(deps: Deps, id: string, input: AssistantUpdateParams) {
+  const { db } = deps;
   await assistants.findAssistant(db, id);
   const data: Prisma.AssistantUpdateInput = {};
   if (input.model !== undefined) data.model = input.model;
@@ -43,7 +48,7 @@ export async function updateAssistant({ db }: Deps, id: string, input: Assistant
   if (input.description !== undefined) data.description = input.description;
   if (input.instructions !== undefined) data.instructions = input.instructions;
   if (input.tools !== undefined) data.tools = toJson(normalizeTools(input.tools));
-  if (input.tool_resources !== undefined) data.toolResources = jsonOrDbNull(input.tool_resources);
+  if (input.tool_resources !== undefined) data.toolResources = jsonOrDbNull(await resolveToolResources(deps, db, input.tool_resources));
   if (input.metadata !== undefined) data.metadata = input.metadata ?? {};
   if (input.temperature !== undefined) data.temperature = input.temperature;
   if (input.top_p !== undefined) data.topP = input.top_p;

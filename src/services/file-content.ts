@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { deleteFileRow, fileById, findFile, insertFile } from '../db/files.js';
+import { removeFileFromStores } from '../db/vector-store-files.js';
 import type { File } from '../generated/prisma/client.js';
 import { newId } from '../ids.js';
 import { nowSeconds } from '../time.js';
@@ -32,15 +33,20 @@ export async function readFileBytes(store: FileStore, id: string): Promise<Buffe
 }
 
 /**
- * Removes the file's object, then its row, and returns the row (null if there was none). The
- * object goes first so that a retry after a failure between the two still finds the row, and
- * with it the object's key.
+ * Removes the file's object, then its row, and returns the row (null if there was none); the
+ * file leaves every vector store with its row (their rows and chunks). The object goes first
+ * so that a retry after a failure between the two still finds the row, and with it the
+ * object's key.
  */
 export async function removeFile({ db, storage }: FileStore, id: string): Promise<File | null> {
   const file = await fileById(db, id);
   if (!file) return null;
   await storage.remove(file.objectKey);
-  return (await deleteFileRow(db, id)) ? file : null;
+  const deleted = await db.$transaction(async (tx) => {
+    await removeFileFromStores(tx, id);
+    return deleteFileRow(tx, id);
+  });
+  return deleted ? file : null;
 }
 
 /**

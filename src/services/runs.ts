@@ -21,6 +21,7 @@ import { isTerminal } from '../run-status.js';
 import { nowSeconds } from '../time.js';
 import { runEvent } from '../wire/stream-events.js';
 import type { Deps } from './deps.js';
+import { resolveToolResources, THREAD_STORE_EXPIRY } from './tool-resources.js';
 import { normalizeTools } from './tools.js';
 import { startedWithWrite } from './workflow-start.js';
 
@@ -49,7 +50,8 @@ export function createThreadAndRun(deps: Deps, input: ThreadCreateAndRunParamsBa
     const assistant = await assistantForRun(tx, input.assistant_id);
     // The top-level `tool_resources` are the new thread's, unless the thread brings its own.
     const given = input.thread ?? {};
-    const rows = newThreadRows({ ...given, tool_resources: given.tool_resources ?? input.tool_resources });
+    const toolResources = await resolveToolResources(deps, tx, given.tool_resources ?? input.tool_resources, THREAD_STORE_EXPIRY);
+    const rows = newThreadRows({ ...given, tool_resources: toolResources });
     const plan = { runId, threadId: rows.thread.id, assistant, input };
     const [run, thread] = await startRun(deps, tx, plan, () => insertThread(tx, rows));
     return { thread, run };

@@ -4,19 +4,25 @@ import { runsOf } from '../db/runs.js';
 import * as threads from '../db/threads.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import type { Deps } from './deps.js';
+import { resolveToolResources, THREAD_STORE_EXPIRY } from './tool-resources.js';
 
-export function createThread({ db }: Deps, input: ThreadCreateParams) {
-  return db.$transaction((tx) => threads.insertThread(tx, threads.newThreadRows(input)));
+/** A `file_search.vector_stores` helper's store (7-day expiry, as OpenAI's) is made with the thread. */
+export function createThread(deps: Deps, input: ThreadCreateParams) {
+  return deps.db.$transaction(async (tx) => {
+    const toolResources = await resolveToolResources(deps, tx, input.tool_resources, THREAD_STORE_EXPIRY);
+    return threads.insertThread(tx, threads.newThreadRows({ ...input, tool_resources: toolResources }));
+  });
 }
 
 export function getThread({ db }: Deps, id: string) {
   return threads.findThread(db, id);
 }
 
-export async function updateThread({ db }: Deps, id: string, input: ThreadUpdateParams) {
+export async function updateThread(deps: Deps, id: string, input: ThreadUpdateParams) {
+  const { db } = deps;
   await threads.findThread(db, id);
   const data: Prisma.ThreadUpdateInput = {};
-  if (input.tool_resources !== undefined) data.toolResources = jsonOrDbNull(input.tool_resources);
+  if (input.tool_resources !== undefined) data.toolResources = jsonOrDbNull(await resolveToolResources(deps, db, input.tool_resources));
   if (input.metadata !== undefined) data.metadata = input.metadata ?? {};
   return threads.updateThread(db, id, data);
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Metadata, ReasoningEffort, ResponseFormat, Temperature, Tool, ToolResources, TopP } from '../schemas.js';
+import { Metadata, NewToolResources, ReasoningEffort, ResponseFormat, Temperature, Tool, ToolResources, TopP } from '../schemas.js';
 
 const fields = {
   model: z.string().min(1),
@@ -14,5 +14,6 @@ const fields = {
   response_format: ResponseFormat.nullish(),
   reasoning_effort: ReasoningEffort,
 };
-export const AssistantCreate = z.strictObject(fields);
+/** Only a new assistant may make its vector store (`tool_resources.file_search.vector_stores`). */
+export const AssistantCreate = z.strictObject({ ...fields, tool_resources: NewToolResources.nullish() });
 export const AssistantUpdate = z.strictObject({ ...fields, model: fields.model.optional() });
