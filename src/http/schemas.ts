@@ -102,7 +102,7 @@ const VectorStoreIds = z.array(prefixedId('vs_')).max(1);
 /** `tool_resources` of an update (and of createAndRun's top level): file_search names its store. */
 export const ToolResources = z.strictObject({
   code_interpreter: CodeInterpreterResources.optional(),
-  file_search: z.strictObject({ vector_store_ids: VectorStoreIds }).optional(),
+  file_search: z.strictObject({ vector_store_ids: VectorStoreIds.optional() }).optional(),
 });
 
 /**
