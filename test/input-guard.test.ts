@@ -5,6 +5,7 @@
  * OpenAI-shaped 4xx and writes nothing. Then the malformed bodies that used to be misread.
  */
 import fc from 'fast-check';
+import { toFile } from 'openai';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { client, llm, uniqueModel } from './support/client.js';
 import { sql } from './support/db.js';
@@ -32,7 +33,7 @@ function expectOpenAIError(res: { status: number; body: any }) {
 
 /** Put in every body the tests send, so a row (or a change) any of them wrote can be found. */
 const MARK = `guard${process.pid}x${Date.now()}`;
-const TABLES = ['assistants', 'threads', 'messages', 'runs', 'run_steps'];
+const TABLES = ['assistants', 'threads', 'messages', 'runs', 'run_steps', 'vector_stores'];
 /** Rows carrying the mark: none, if nothing was written. */
 async function written(): Promise<number> {
   const [row] = await sql<{ n: number }>(`SELECT ${TABLES.map((t) => `(SELECT count(*)::int FROM ${t} WHERE row_to_json(${t})::text LIKE $1)`).join(' + ')} AS n`, [`%${MARK}%`]);
@@ -46,7 +47,7 @@ const unstorable = fc
 /** An integer no `integer` column holds, up to where JSON numbers stop being exact. */
 const hugeInt = fc.oneof(fc.integer({ min: 2 ** 31, max: Number.MAX_SAFE_INTEGER }), fc.integer({ min: Number.MIN_SAFE_INTEGER, max: -(2 ** 31) - 1 }));
 
-let ids: { assistant: string; thread: string; message: string; run: string };
+let ids: { assistant: string; thread: string; message: string; run: string; store: string; file: string };
 
 beforeAll(async () => {
   const model = uniqueModel('guard');
@@ -56,7 +57,9 @@ beforeAll(async () => {
   const [message] = (await openai.beta.threads.messages.list(thread.id)).data;
   const run = await openai.beta.threads.runs.createAndPoll(thread.id, { assistant_id: assistant.id }, { pollIntervalMs: 100 });
   expect(run.status).toBe('completed');
-  ids = { assistant: assistant.id, thread: thread.id, message: message!.id, run: run.id };
+  const store = await openai.vectorStores.create({ name: 'guard' });
+  const file = await openai.files.create({ file: await toFile(Buffer.from('guarded'), 'guard.txt'), purpose: 'assistants' });
+  ids = { assistant: assistant.id, thread: thread.id, message: message!.id, run: run.id, store: store.id, file: file.id };
 });
 
 /** Every JSON endpoint, each with a body that would otherwise be accepted, to plant the bad value in. */
@@ -71,6 +74,10 @@ const bodyEndpoints = (m = MARK) => [
   { path: '/threads/runs', body: { assistant_id: ids.assistant, thread: { messages: [{ role: 'user', content: m }] }, max_completion_tokens: 1000, metadata: { m } } },
   { path: `/threads/${ids.thread}/runs/${ids.run}`, body: { metadata: { k: m, m } } },
   { path: `/threads/${ids.thread}/runs/${ids.run}/submit_tool_outputs`, body: { tool_outputs: [{ tool_call_id: 'call_1', output: m }] } },
+  { path: '/vector_stores', body: { name: m, metadata: { k: m, m }, expires_after: { anchor: 'last_active_at', days: 7 } } },
+  { path: `/vector_stores/${ids.store}`, body: { name: m, metadata: { k: m, m } } },
+  { path: `/vector_stores/${ids.store}/files`, body: { file_id: ids.file, chunking_strategy: { type: 'static', static: { max_chunk_size_tokens: 100, chunk_overlap_tokens: 0 } } } },
+  { path: `/vector_stores/${ids.store}/file_batches`, body: { file_ids: [ids.file], chunking_strategy: { type: 'auto' } } },
 ];
 
 /** Every leaf and key position of a body, as a path to set. */
@@ -111,7 +118,7 @@ describe('no input reaches a 500', () => {
   });
 
   it('cursors and path ids: unstorable strings in every list query and path segment', async () => {
-    const lists = ['/assistants', `/threads/${ids.thread}/messages`, `/threads/${ids.thread}/runs`, `/threads/${ids.thread}/runs/${ids.run}/steps`];
+    const lists = ['/assistants', `/threads/${ids.thread}/messages`, `/threads/${ids.thread}/runs`, `/threads/${ids.thread}/runs/${ids.run}/steps`, '/vector_stores', `/vector_stores/${ids.store}/files`];
     const paths = (bad: string) => [
       ['GET', `/assistants/${bad}`],
       ['POST', `/assistants/${bad}`],
@@ -123,13 +130,17 @@ describe('no input reaches a 500', () => {
       ['GET', `/threads/${ids.thread}/runs/${bad}`],
       ['POST', `/threads/${ids.thread}/runs/${bad}/cancel`],
       ['GET', `/threads/${ids.thread}/runs/${ids.run}/steps/${bad}`],
+      ['GET', `/vector_stores/${bad}`],
+      ['DELETE', `/vector_stores/${ids.store}/files/${bad}`],
+      ['GET', `/vector_stores/${ids.store}/file_batches/${bad}/files`],
     ];
     const nul = fc.tuple(fc.string({ maxLength: 8 }), fc.string({ maxLength: 8 })).map(([a, b]) => `${a}\u0000${b}`);
     await fc.assert(
       fc.asyncProperty(nul, fc.constantFrom(...lists), fc.constantFrom('after', 'before', 'run_id'), fc.nat(), async (bad, list, cursor, pick) => {
         const query = await send('GET', `${list}?${cursor}=${encodeURIComponent(bad)}`);
         expectOpenAIError(query);
-        const [method, path] = paths(encodeURIComponent(bad))[pick % 10]!;
+        const all = paths(encodeURIComponent(bad));
+        const [method, path] = all[pick % all.length]!;
         const res = await send(method!, path!, method === 'POST' ? '{}' : undefined);
         expectOpenAIError(res);
       }),

@@ -69,7 +69,9 @@ export async function pageStoreFiles(db: Tx, where: StoreFileFilter, q: PageQuer
 }
 
 export async function setStoreFileAttributes(db: Tx, vectorStoreId: string, fileId: string, attributes: FileAttributes): Promise<VectorStoreFileRecord> {
-  return asVectorStoreFile(await db.vectorStoreFile.update({ where: { vectorStoreId_fileId: { vectorStoreId, fileId } }, data: { attributes } }));
+  const [row] = await db.vectorStoreFile.updateManyAndReturn({ where: { vectorStoreId, fileId }, data: { attributes } });
+  if (!row) throw storeFileNotFound(vectorStoreId, fileId);
+  return asVectorStoreFile(row);
 }
 
 /** The file's row and its chunks in one store; whether there was a row. */

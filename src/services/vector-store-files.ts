@@ -119,7 +119,6 @@ export async function listStoreFiles({ db }: Deps, vectorStoreId: string, q: Sto
 
 export async function updateStoreFile({ db }: Deps, vectorStoreId: string, fileId: string, attributes: FileAttributes | null): Promise<VectorStoreFileRecord> {
   await findVectorStore(db, vectorStoreId);
-  await files.findStoreFile(db, vectorStoreId, fileId);
   return files.setStoreFileAttributes(db, vectorStoreId, fileId, attributes ?? {});
 }
 
