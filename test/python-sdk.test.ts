@@ -1,5 +1,6 @@
 /**
- * openai-python against the real stack: test/python/sdk_walkthrough.py asserts in Python and
+ * openai-python against the real stack: test/python/sdk_walkthrough.py (the walkthrough, the
+ * polling helpers, streaming, pagination, errors, vector stores) asserts in Python and
  * exits non-zero on the first failure. The release is the one scripts/setup-venv.mjs pins.
  */
 import { execFile } from 'node:child_process';

@@ -166,7 +166,37 @@ def errors():
         assert (e.body["type"], e.body["param"], e.param) == ("invalid_request_error", "name", "name"), e.body
 
 
-for check in (polling_helpers, streaming, auto_pagination, errors):
+def vector_stores():
+    store = client.vector_stores.create(name="python", metadata={"from": "python"})
+    assert (store.object, store.status, store.file_counts.total) == ("vector_store", "completed", 0), store
+    upload = client.vector_stores.files.upload_and_poll(
+        vector_store_id=store.id,
+        file=("notes.md", b"# Notes\n\nThe python marker is hazel-buoy-81."),
+        attributes={"lang": "en", "year": 2024},
+    )
+    assert (upload.status, upload.last_error, upload.attributes) == ("completed", None, {"lang": "en", "year": 2024}), upload
+    assert upload.chunking_strategy.type == "static" and upload.chunking_strategy.static.max_chunk_size_tokens == 800, upload
+    batch = client.vector_stores.file_batches.upload_and_poll(
+        store.id,
+        files=[("a.txt", b"alpha file"), ("b.unknown", b"beta file")],
+        chunking_strategy={"type": "static", "static": {"max_chunk_size_tokens": 100, "chunk_overlap_tokens": 20}},
+    )
+    assert (batch.object, batch.status) == ("vector_store.files_batch", "completed"), batch
+    assert (batch.file_counts.completed, batch.file_counts.failed, batch.file_counts.total) == (1, 1, 2), batch
+    failed = list(client.vector_stores.file_batches.list_files(batch.id, vector_store_id=store.id, filter="failed"))
+    assert len(failed) == 1 and failed[0].last_error.code == "unsupported_file", failed
+    text = "".join(part.text for part in client.vector_stores.files.content(upload.id, vector_store_id=store.id))
+    assert "hazel-buoy-81" in text, text
+    assert len(list(client.vector_stores.files.list(store.id, limit=1))) == 3
+    try:
+        client.vector_stores.files.retrieve("file-missing", vector_store_id=store.id)
+        raise AssertionError("retrieving a missing vector-store file succeeded")
+    except openai.NotFoundError as e:
+        assert e.body["message"] == f"No file found with id 'file-missing' in vector store '{store.id}'.", e.body
+    assert client.vector_stores.delete(store.id).deleted
+
+
+for check in (polling_helpers, streaming, auto_pagination, errors, vector_stores):
     started = time.monotonic()
     check()
     print(f"ok {check.__name__} ({time.monotonic() - started:.1f} s)", flush=True)
