@@ -133,13 +133,14 @@ describe('ingestion survives its worker', { timeout: 240_000 }, () => {
     expect(done).toMatchObject({ status: 'completed', last_error: null });
     const rows = await chunkRows(store.id, file.id);
     expect(rows.map((r) => r.seq)).toEqual(Array.from({ length: expected }, (_, i) => i));
-    expect(second.output()).toMatch(/"attempt":2,[^\n]*"msg":"file indexed"/);
+    // The publish commits inside the activity; the workflow completes just after.
+    await expect.poll(() => workflowStatus(ingestWorkflowId({ vectorStoreId: store.id, fileId: file.id })), { timeout: 10_000 }).toBe('COMPLETED');
+    await expect.poll(() => second.output(), { timeout: 5_000 }).toMatch(/"attempt":2,[^\n]*"msg":"file indexed"/);
     expect(first.output()).not.toContain('"msg":"file indexed"');
     // Only ids passed through the workflow's history: no text, no vectors.
     const payloads = payloadBytes(await temporal.workflow.getHandle(ingestWorkflowId({ vectorStoreId: store.id, fileId: file.id })).fetchHistory());
     expect(payloads.toString()).toContain(file.id);
     expect(payloads.toString()).not.toContain('beacon1 ');
     expect(payloads.length).toBeLessThan(4_000);
-    expect(await workflowStatus(ingestWorkflowId({ vectorStoreId: store.id, fileId: file.id }))).toBe('COMPLETED');
   });
 });
