@@ -292,8 +292,15 @@ describe('ingestion', { timeout: 180_000 }, () => {
     const broken = await upload('broken.pdf', 'this is not a PDF at all');
     const blank = await upload('blank.txt', '   \n\t\n');
     const notUtf8 = await upload('latin1.txt', Buffer.from([0x63, 0x61, 0x66, 0xe9]));
-    const batch = await openai.vectorStores.fileBatches.createAndPoll(store.id, { file_ids: [good.id, sheet.id, broken.id, blank.id, notUtf8.id, good.id] });
+    const batch = await openai.vectorStores.fileBatches.createAndPoll(store.id, {
+      file_ids: [good.id, sheet.id, broken.id, blank.id, notUtf8.id, good.id],
+      attributes: { source: 'upload' },
+      chunking_strategy: { type: 'static', static: { max_chunk_size_tokens: 200, chunk_overlap_tokens: 100 } },
+    });
     expect(batch).toMatchObject({ status: 'completed', file_counts: { in_progress: 0, completed: 1, failed: 4, cancelled: 0, total: 5 } });
+    const all = await openai.vectorStores.fileBatches.listFiles(batch.id, { vector_store_id: store.id });
+    // One `attributes` and `chunking_strategy` for every file of `file_ids`.
+    for (const f of all.data) expect(f).toMatchObject({ attributes: { source: 'upload' }, chunking_strategy: { static: { max_chunk_size_tokens: 200, chunk_overlap_tokens: 100 } } });
     const failed = await openai.vectorStores.fileBatches.listFiles(batch.id, { vector_store_id: store.id, filter: 'failed' });
     const errors = Object.fromEntries(failed.data.map((f) => [f.id, f.last_error]));
     expect(errors).toEqual({

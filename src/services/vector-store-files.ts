@@ -4,7 +4,7 @@ import { ingestWorkflowId, vectorStoreFileIngest } from '../../workflows/ingest.
 import type { Tx } from '../db/client.js';
 import { toJson } from '../db/json.js';
 import type { PageQuery } from '../db/pagination.js';
-import type { FileAttributes, VectorStoreFileRecord } from '../db/records.js';
+import type { FileAttributes, VectorStoreFileBatchRecord, VectorStoreFileRecord } from '../db/records.js';
 import * as files from '../db/vector-store-files.js';
 import { findVectorStore, touchVectorStore, vectorStoreExpired } from '../db/vector-stores.js';
 import { NotFoundError } from '../errors.js';
@@ -146,7 +146,7 @@ export async function storeFileText(deps: Deps, vectorStoreId: string, fileId: s
 
 /** A batch and the counts of its files, which its wire status is read from. */
 export interface BatchState {
-  batch: Awaited<ReturnType<typeof files.findBatch>>;
+  batch: VectorStoreFileBatchRecord;
   counts: files.FileCounts;
 }
 

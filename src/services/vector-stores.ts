@@ -25,11 +25,7 @@ export interface VectorStoreState {
 }
 
 async function withFiles(db: Tx, list: VectorStoreRecord[]): Promise<VectorStoreState[]> {
-  const summaries = await summarizeFiles(
-    db,
-    'vectorStoreId',
-    list.map((s) => s.id),
-  );
+  const summaries = await summarizeFiles(db, 'vectorStoreId', list.map((s) => s.id));
   return list.map((store) => ({ store, files: summaries.get(store.id)! }));
 }
 
