@@ -42,8 +42,12 @@ export interface ServerTool {
    * say), added to the run's instructions; undefined: nothing.
    */
   instructions?(run: RunRecord): Promise<string | undefined>;
-  /** The call and its output as the model reads them on the next turn (null: not run yet). */
-  transcript(call: StoredToolCall): { call: ToolCall; output: string | null };
+  /**
+   * The call and its output as the model reads them on the next turn (null: not run yet).
+   * `ordinal`: its place among the run's calls of this tool, from 0 (file_search numbers its
+   * citation markers by it).
+   */
+  transcript(call: StoredToolCall, ordinal: number): { call: ToolCall; output: string | null };
   /**
    * Its stream deltas, as OpenAI streams this tool (openai-contract.md §4): the call's opening,
    * what each fragment of the model's arguments adds (nothing: undefined), and its outputs.
@@ -139,10 +143,10 @@ export class ToolRegistry {
     return call.type === 'function' ? undefined : this.#byType(call.type);
   }
 
-  /** A stored call and its output as the model reads them. */
-  transcript(call: StoredToolCall): { call: ToolCall; output: string | null } | undefined {
+  /** A stored call and its output as the model reads them; `ordinal` as ServerTool.transcript has it. */
+  transcript(call: StoredToolCall, ordinal = 0): { call: ToolCall; output: string | null } | undefined {
     if (call.type === 'function') return { call: { id: call.id, name: call.function.name, arguments: call.function.arguments }, output: call.function.output };
-    return this.#byType(call.type)?.transcript(call);
+    return this.#byType(call.type)?.transcript(call, ordinal);
   }
 
   #byType(type: string): ServerTool | undefined {

@@ -21,7 +21,7 @@ export function serverToolActivity(db: Db, tools: ToolRegistry, log: Logger) {
     const pending = step.stepDetails.tool_calls[index];
     const tool = pending && tools.executor(pending);
     if (!pending || !tool) throw ApplicationFailure.nonRetryable(`No server tool runs call ${callId} of step ${stepId}`, 'server_error');
-    if (tool.transcript(pending).output !== null) return;
+    if (tool.transcript(pending, 0).output !== null) return;
 
     const beat = setInterval(() => ctx.heartbeat(), 1000);
     try {

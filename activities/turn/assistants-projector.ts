@@ -8,6 +8,7 @@ import { newId } from '../../src/ids.js';
 import type { RunOutcome } from '../../src/run-status.js';
 import { nowSeconds } from '../../src/time.js';
 import { closedRunEvents, messageDelta, messageEvent, stepEvent, textDelta, toolCallDelta, type StreamEvent } from '../../src/wire/stream-events.js';
+import { citationsIn } from '../tools/file-search.js';
 import type { ModelCall, ToolRegistry } from '../tools/registry.js';
 import type { TurnResult } from '../types.js';
 import type { ToolMade } from './conversation.js';
@@ -44,6 +45,14 @@ export function filePathAnnotations(text: string, files: ReadonlyMap<string, str
   return found;
 }
 
+/** An answer's annotations in text order: citations of file_search results and links to files the code wrote. */
+export function answerAnnotations(text: string, made: ToolMade): Annotation[] {
+  const citations = citationsIn(text, made.cited).map(
+    (c): Annotation => ({ type: 'file_citation', text: c.text, file_citation: { file_id: c.fileId }, start_index: c.start, end_index: c.end }),
+  );
+  return [...citations, ...filePathAnnotations(text, made.files)].sort((a, b) => a.start_index - b.start_index);
+}
+
 function safeDecode(s: string): string {
   try {
     return decodeURIComponent(s);
@@ -71,7 +80,7 @@ export class AssistantsProjector implements TurnProjector {
     /** The turn's start; nothing is written before it, and nothing if the run could not start. */
     private readonly ready: Promise<unknown>,
     /** What earlier turns' server tools made (conversation.ts `toolMadeBefore`). */
-    private readonly made: ToolMade = { images: [], files: new Map() },
+    private readonly made: ToolMade = { images: [], files: new Map(), cited: new Map() },
   ) {}
 
   /** The text part's index: after the images. */
@@ -202,7 +211,7 @@ export class AssistantsProjector implements TurnProjector {
   async #completeMessage(tx: Prisma.TransactionClient, text: string, usage: Usage | null, incomplete = false): Promise<StreamEvent[]> {
     const m = this.#message!;
     const now = nowSeconds();
-    const annotations = filePathAnnotations(text, this.made.files);
+    const annotations = answerAnnotations(text, this.made);
     const done = await completeMessageStep(
       tx,
       m,
