@@ -22,6 +22,8 @@ const EnvSchema = z.object({
   PORT: port.default(3000),
   DATA_DIR: z.string().default('./data'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  // Read by src/log.ts at import; checked here.
+  LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
   API_KEYS: optionalString,
   BODY_LIMIT: z.string().default('2mb'),
 
