@@ -30,7 +30,7 @@ export interface RunningApi {
  */
 export async function startApi(config: Config, endpoints: Endpoints, log: Logger): Promise<RunningApi> {
   const db = createDb(endpoints.databaseUrl);
-  installRuntime(log);
+  installRuntime(log, config.metrics.temporalAddress);
   const connection = await NativeConnection.connect({ address: endpoints.temporalAddress });
   const temporal = new Client({ connection, namespace: config.temporal.namespace });
   const storage = objectStore(config.s3, endpoints.s3Endpoint);

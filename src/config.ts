@@ -83,6 +83,10 @@ const EnvSchema = z.object({
   RUN_EXPIRY_SECONDS: z.coerce.number().int().positive().default(600),
   SUBMIT_WAIT_MS: z.coerce.number().int().positive().default(10_000),
 
+  METRICS_API_KEY: optionalString,
+  METRICS_PORT: port.optional(),
+  TEMPORAL_METRICS_ADDRESS: optionalString,
+
   HEALTH_TIMEOUT_MS: z.coerce.number().int().positive().default(2_000),
   HEALTH_DETAILS: bool.default(false),
 
@@ -149,6 +153,14 @@ export interface Config {
   /** Longest a submit_tool_outputs request waits for a worker to take the outputs. */
   submitWaitMs: number;
   health: { timeoutMs: number; details: boolean };
+  metrics: {
+    /** Bearer key for `GET /metrics` (API) and the worker's metrics port. */
+    apiKey?: string;
+    /** A worker process (`npm run worker`) serves /metrics here; unset: it serves none. */
+    workerPort?: number;
+    /** host:port where Temporal's SDK serves its own worker metrics (Prometheus); unset: off. */
+    temporalAddress?: string;
+  };
   files: {
     maxBytes: number;
     /** Smallest `expires_after.seconds` accepted: OpenAI's 3600; lower only for tests. */
@@ -254,6 +266,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     runExpirySeconds: e.RUN_EXPIRY_SECONDS,
     submitWaitMs: e.SUBMIT_WAIT_MS,
     health: { timeoutMs: e.HEALTH_TIMEOUT_MS, details: e.HEALTH_DETAILS },
+    metrics: { apiKey: e.METRICS_API_KEY, workerPort: e.METRICS_PORT, temporalAddress: e.TEMPORAL_METRICS_ADDRESS },
     files: { maxBytes: e.MAX_FILE_BYTES, minExpirySeconds: e.FILE_MIN_EXPIRY_SECONDS },
     worker: {
       inApi: e.API_WORKER,

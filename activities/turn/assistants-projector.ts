@@ -5,6 +5,7 @@ import { updateMessage } from '../../src/db/messages.js';
 import { closeRun, completeMessageStep, insertStep, setToolCalls } from '../../src/db/runs.js';
 import { publish } from '../../src/events/publish.js';
 import { newId } from '../../src/ids.js';
+import { countRunEnded } from '../../src/metrics.js';
 import type { RunOutcome } from '../../src/run-status.js';
 import { nowSeconds } from '../../src/time.js';
 import { closedRunEvents, messageDelta, messageEvent, stepEvent, textDelta, toolCallDelta, type StreamEvent } from '../../src/wire/stream-events.js';
@@ -199,11 +200,13 @@ export class AssistantsProjector implements TurnProjector {
     this.#message ??= await this.#openMessage();
     // An answer in text ends the run here, in the same transaction as the message: the client
     // sees `thread.run.completed` right after it, not one workflow task later.
-    await this.db.$transaction(async (tx) => {
+    const closed = await this.db.$transaction(async (tx) => {
       const events = await this.#completeMessage(tx, text, usage, outcome.status === 'incomplete');
-      const closed = await closeRun(tx, this.run.id, outcome);
-      await publish(tx, this.run.id, [...events, ...closedRunEvents(closed)]);
+      const run = await closeRun(tx, this.run.id, outcome);
+      await publish(tx, this.run.id, [...events, ...closedRunEvents(run)]);
+      return run;
     });
+    countRunEnded(outcome, closed);
     return { kind: 'ended', status: outcome.status };
   }
 

@@ -1,6 +1,7 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { LlmError, modelFor, type ChatRequest, type LlmConfig } from '../../src/llm/index.js';
 import type { Logger } from '../../src/log.js';
+import { metrics } from '../../src/metrics.js';
 import { modelCallFailure } from '../model-failure.js';
 import type { TurnResult } from '../types.js';
 import type { TurnMachine } from './machine.js';
@@ -38,10 +39,25 @@ export async function driveTurn<B>({ llm, request, machine, ready, notStarted, c
     () => stop.abort(),
   );
   const beat = setInterval(() => ctx.heartbeat(), 1000);
+  const started = performance.now();
+  const seconds = () => (performance.now() - started) / 1000;
+  let firstToken = true;
   try {
     const signal = AbortSignal.any([ctx.cancellationSignal, stop.signal]);
-    for await (const ev of modelFor(request.model, llm).stream({ ...request, signal })) await machine.apply(ev);
+    for await (const ev of modelFor(request.model, llm).stream({ ...request, signal })) {
+      if (firstToken && ev.type !== 'finish') {
+        firstToken = false;
+        metrics.timeToFirstToken.observe({ model: request.model }, seconds());
+      }
+      if (ev.type === 'finish') {
+        metrics.tokens.inc({ model: request.model, kind: 'prompt' }, ev.usage.promptTokens);
+        metrics.tokens.inc({ model: request.model, kind: 'completion' }, ev.usage.completionTokens);
+      }
+      await machine.apply(ev);
+    }
+    metrics.modelCalls.observe({ model: request.model, outcome: 'ok' }, seconds());
   } catch (err) {
+    metrics.modelCalls.observe({ model: request.model, outcome: err instanceof LlmError ? err.code : 'aborted' }, seconds());
     // The turn never started (or its start failed): nothing was written, nothing to keep.
     const ended = notStarted(await ready);
     if (ended) return ended;
