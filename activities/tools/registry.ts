@@ -60,7 +60,8 @@ export interface ServerTool {
 
 /**
  * The server tool types that have a Responses side: the API refuses the others in a response's
- * `tools` before anything starts, and a registry is refused a tool that disagrees.
+ * `tools` before anything starts (it has no registry of its own), and a registry refuses a
+ * tool whose Responses side is not listed here, which no request could reach.
  */
 export const RESPONSE_SERVER_TOOLS: ReadonlySet<string> = new Set(['code_interpreter']);
 
@@ -124,7 +125,7 @@ export class ToolRegistry {
 
   constructor(serverTools: readonly ServerTool[] = []) {
     for (const t of serverTools) {
-      if (Boolean(t.responses) !== RESPONSE_SERVER_TOOLS.has(t.type)) throw new Error(`RESPONSE_SERVER_TOOLS and the ${t.type} tool disagree on its Responses side`);
+      if (t.responses && !RESPONSE_SERVER_TOOLS.has(t.type)) throw new Error(`The ${t.type} tool has a Responses side that RESPONSE_SERVER_TOOLS does not list`);
     }
     this.#byName = new Map(serverTools.map((t) => [t.spec.name, t]));
   }
