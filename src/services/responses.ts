@@ -115,9 +115,9 @@ function inputItemsOf(input: string | ResponseInputItem[]): responses.StoredInpu
   return items.map((item) => {
     const type = 'type' in item && item.type ? item.type : 'message';
     if (type !== 'message') return { ...item, id: newId('functionCall'), status: 'completed' } as responses.StoredInputItem;
-    const m = item as { role: string; content: unknown };
+    const m = item as { role: string; content: unknown; phase?: string | null };
     const content = typeof m.content === 'string' ? [m.role === 'assistant' ? { type: 'output_text', text: m.content, annotations: [] } : { type: 'input_text', text: m.content }] : m.content;
-    return { type: 'message', id: newId('message'), role: m.role, status: 'completed', content } as responses.StoredInputItem;
+    return { type: 'message', id: newId('message'), role: m.role, status: 'completed', content, ...(m.phase && { phase: m.phase }) } as responses.StoredInputItem;
   });
 }
 

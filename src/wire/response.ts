@@ -55,7 +55,8 @@ export function responseToWire(row: ResponseRecord, include: readonly string[] =
     tools: r.tools as Response['tools'],
     top_p: r.top_p ?? 1,
     truncation: r.truncation,
-    usage: row.usage ? usageToWire(row.usage) : undefined,
+    // null until the response ends, as OpenAI shows it.
+    usage: row.usage ? usageToWire(row.usage) : null,
     user: r.user ?? undefined,
     // Sampling settings no model behind us takes, shown at their neutral values as OpenAI shows them.
     presence_penalty: 0,

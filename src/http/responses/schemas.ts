@@ -18,6 +18,8 @@ const Message = z.strictObject({
   status: z.enum(['in_progress', 'completed', 'incomplete']).optional(),
   role: z.enum(['user', 'assistant', 'system', 'developer']),
   content: z.union([z.string(), z.array(InputContent)]),
+  /** An assistant message's label (intermediate commentary or the final answer), kept with it. */
+  phase: z.enum(['commentary', 'final_answer']).nullish(),
 });
 const FunctionCall = z.strictObject({
   type: z.literal('function_call'),
