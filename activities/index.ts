@@ -7,12 +7,13 @@ import { runStateActivities } from './run-state.js';
 import { responseStateActivities } from './response-state.js';
 import { responseTurnActivity } from './response-turn.js';
 import { ToolRegistry } from './tools/registry.js';
+import { responseToolActivity } from './tools/response-tool.js';
 import { serverToolActivity } from './tools/server-tool.js';
 import type { ModelTurnConfig } from './turn/drive.js';
 
 export type { RunOutcome } from '../src/run-status.js';
 export type { FileActivities } from './files.js';
-export type { ToolOutput, TurnResult } from './types.js';
+export type { ResponseTurnResult, ToolOutput, TurnResult } from './types.js';
 export type { ResponseEnd } from './response-state.js';
 
 /**
@@ -31,6 +32,7 @@ export function createActivities(db: Db, storage: ObjectStore, llm: ModelTurnCon
     serverToolCall: serverToolActivity(db, tools, log),
     // The response workflow's (workflows/response.ts).
     responseTurn: responseTurnActivity(db, llm, log, tools, beginResponse),
+    responseToolCall: responseToolActivity(db, tools, log),
     finishResponse,
     ...fileActivities({ db, storage }),
   };

@@ -9,15 +9,15 @@ import type { TurnMachine } from './machine.js';
 /** The model adapters' settings and the retry cap (LLM_MAX_RETRY_DELAY_MS). */
 export type ModelTurnConfig = LlmConfig & { maxRetryDelayMs: number };
 
-export interface TurnDrive<B> {
+export interface TurnDrive<B, R = TurnResult> {
   llm: ModelTurnConfig;
   request: Omit<ChatRequest, 'signal'>;
   /** The turn's machine, its projector waiting on `ready` before its first write. */
-  machine: TurnMachine;
+  machine: TurnMachine<R>;
   /** The turn's start (status write, cleanup), run alongside the model call. */
   ready: Promise<B>;
   /** What the workflow hears when the turn could not start; undefined when it did. */
-  notStarted(begun: B): TurnResult | undefined;
+  notStarted(begun: B): R | undefined;
   /** The request capped the answer's tokens: a `length` finish then makes it incomplete. */
   completionCap: boolean;
   /** Unix seconds: no retry is made that would start after it (null: none). */
@@ -31,7 +31,7 @@ export interface TurnDrive<B> {
  * heartbeats carry cancellation in and tell Temporal the worker is alive; a failed call keeps
  * what streamed and becomes a retryable or final failure by its `LlmError` (../model-failure.ts).
  */
-export async function driveTurn<B>({ llm, request, machine, ready, notStarted, completionCap, expiresAt, log }: TurnDrive<B>): Promise<TurnResult> {
+export async function driveTurn<B, R = TurnResult>({ llm, request, machine, ready, notStarted, completionCap, expiresAt, log }: TurnDrive<B, R>): Promise<R> {
   const ctx = Context.current();
   const stop = new AbortController();
   ready.then(
