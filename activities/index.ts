@@ -9,6 +9,7 @@ import { runStateActivities } from './run-state.js';
 import { responseStateActivities } from './response-state.js';
 import { responseTurnActivity } from './response-turn.js';
 import { ToolRegistry } from './tools/registry.js';
+import { responseToolActivity } from './tools/response-tool.js';
 import { serverToolActivity } from './tools/server-tool.js';
 import type { ModelTurnConfig } from './turn/drive.js';
 import { vectorStoreActivities } from './vector-stores.js';
@@ -17,7 +18,7 @@ export type { RunOutcome } from '../src/run-status.js';
 export type { FileActivities } from './files.js';
 export type { IngestActivities, IngestOutcome, IngestRef } from './ingest.js';
 export type { VectorStoreActivities } from './vector-stores.js';
-export type { ToolOutput, TurnResult } from './types.js';
+export type { ResponseTurnResult, ToolOutput, TurnResult } from './types.js';
 export type { ResponseEnd } from './response-state.js';
 
 /**
@@ -36,6 +37,7 @@ export function createActivities(db: Db, storage: ObjectStore, llm: ModelTurnCon
     serverToolCall: serverToolActivity(db, tools, log),
     // The response workflow's (workflows/response.ts).
     responseTurn: responseTurnActivity(db, llm, log, tools, beginResponse),
+    responseToolCall: responseToolActivity(db, tools, log),
     finishResponse,
     ...fileActivities({ db, storage }),
     ...vectorStoreActivities(db, log),

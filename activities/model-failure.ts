@@ -11,6 +11,14 @@ const PUBLIC_MESSAGES: Record<LlmErrorCode, string> = {
   invalid_prompt: 'The model could not process the prompt.',
 };
 
+/**
+ * A model server that is not there: the setting is named (it is what the operator must fix),
+ * its host and port are not (they go to the log with the rest).
+ */
+const UNREACHABLE_MESSAGE = 'The model server could not be reached. Check the server\'s MODEL_URL setting.';
+/** Attempts at a model server that is not there: one more, in case it was restarting, then the run fails. */
+const UNREACHABLE_ATTEMPTS = 2;
+
 /** The model activity's retry policy (workflows/run.ts): backoff from 1 s, doubling, capped at 30 s. */
 const BACKOFF_INITIAL_MS = 1_000;
 const BACKOFF_MAX_MS = 30_000;
@@ -36,10 +44,11 @@ export function modelCallFailure(err: LlmError, bounds: RetryBounds): Applicatio
   const delay = Math.min(err.retryAfterMs ?? backoff, bounds.maxRetryDelayMs);
   const now = bounds.now ?? Date.now();
   const outlivesRun = bounds.expiresAt !== null && now + delay >= bounds.expiresAt * 1000;
+  const givenUp = err.unreachable && bounds.attempt >= UNREACHABLE_ATTEMPTS;
   return ApplicationFailure.create({
     type: err.code,
-    message: PUBLIC_MESSAGES[err.code],
-    nonRetryable: !err.retryable || outlivesRun,
+    message: err.unreachable ? UNREACHABLE_MESSAGE : PUBLIC_MESSAGES[err.code],
+    nonRetryable: !err.retryable || outlivesRun || givenUp,
     nextRetryDelay: delay,
   });
 }

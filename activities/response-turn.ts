@@ -6,20 +6,20 @@ import { awaitNewRun } from '../src/db/run-lock.js';
 import type { ToolChoice } from '../src/llm/index.js';
 import type { Logger } from '../src/log.js';
 import type { ResponseBegun } from './response-state.js';
-import type { ToolRegistry } from './tools/registry.js';
+import { RESPONSE_SERVER_TOOLS, type ToolRegistry } from './tools/registry.js';
 import { driveTurn, type ModelTurnConfig } from './turn/drive.js';
 import { TurnMachine } from './turn/machine.js';
-import { responseInput } from './turn/response-input.js';
+import { contextItems, responseInput } from './turn/response-input.js';
 import { ResponsesProjector } from './turn/responses-projector.js';
-import type { TurnResult } from './types.js';
+import type { ResponseTurnResult } from './types.js';
 
 /**
  * A response's model call, on the same turn machine and tool registry as a run's
- * (./model-turn.ts), with the Responses projector. A retried attempt numbers its events on
- * from where the earlier one stopped.
+ * (./model-turn.ts), with the Responses projector: the first turn, and each turn after its
+ * server tools ran. A retried attempt numbers its events on from where the earlier one stopped.
  */
 export function responseTurnActivity(db: Db, llm: ModelTurnConfig, log: Logger, tools: ToolRegistry, begin: (id: string) => Promise<ResponseBegun>) {
-  return async function responseTurn(responseId: string): Promise<TurnResult> {
+  return async function responseTurn(responseId: string): Promise<ResponseTurnResult> {
     const ctx = Context.current();
     // The API may still be committing the response (src/db/run-lock.ts).
     await awaitNewRun(db, responseId);
@@ -32,14 +32,20 @@ export function responseTurnActivity(db: Db, llm: ModelTurnConfig, log: Logger, 
     ]);
     const ready = begin(responseId);
     const r = response.request;
+    const items = contextItems(response, chain, conversation);
+    const notes = await tools.responseInstructions(response);
+    // After its server tools ran, a turn is not forced to call one again (that would never end),
+    // and past `max_tool_calls` it is offered the client's functions only.
+    const serverCalls = response.output.filter((i) => tools.itemTool(i.type)).length;
+    const offered = r.max_tool_calls !== null && serverCalls >= r.max_tool_calls ? response.tools.filter((t) => t.type === 'function') : response.tools;
     return driveTurn({
       llm,
-      machine: new TurnMachine(new ResponsesProjector(db, response, ready)),
+      machine: new TurnMachine(new ResponsesProjector(db, response, ready, tools, items)),
       request: {
         model: response.model,
-        messages: responseInput(response, chain, conversation),
-        tools: tools.offered(response.tools),
-        toolChoice: toolChoiceOf(r.tool_choice),
+        messages: responseInput(response, items, tools, notes),
+        tools: tools.offered(offered),
+        toolChoice: toolChoiceOf(r.tool_choice, serverCalls > 0),
         parallelToolCalls: r.parallel_tool_calls,
         temperature: r.temperature,
         topP: r.top_p,
@@ -55,10 +61,15 @@ export function responseTurnActivity(db: Db, llm: ModelTurnConfig, log: Logger, 
   };
 }
 
-function toolChoiceOf(choice: ResponseRecord['request']['tool_choice']): ToolChoice {
-  if (choice === 'none' || choice === 'required' || choice === 'auto') return choice;
+/** `tool_choice` as the model backends take it; a forced server tool is its function. */
+function toolChoiceOf(choice: ResponseRecord['request']['tool_choice'], afterServerTools: boolean): ToolChoice {
+  if (choice === 'none' || choice === 'auto') return choice;
+  if (afterServerTools) return 'auto';
+  if (choice === 'required') return choice;
   const c = choice as { type?: string; name?: string };
-  return c.type === 'function' && c.name ? { name: c.name } : 'auto';
+  if (c.type === 'function' && c.name) return { name: c.name };
+  // A server tool's function is named as its type (registry.ts).
+  return c.type && RESPONSE_SERVER_TOOLS.has(c.type) ? { name: c.type } : 'auto';
 }
 
 /** `text.format` in the Assistants `response_format` shape the model backends take. */

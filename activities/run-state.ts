@@ -7,6 +7,7 @@ import type { RunOutcome, RunStatus } from '../src/run-status.js';
 import { nowSeconds } from '../src/time.js';
 import { runToWire } from '../src/wire/run.js';
 import { closedRunEvents, runEvent, stepEvent, type StreamEvent } from '../src/wire/stream-events.js';
+import { countRunEnded } from '../src/metrics.js';
 import type { ToolOutput } from './types.js';
 
 /**
@@ -82,7 +83,12 @@ export function runStateActivities(db: Db) {
 
     /** Ends the run; open steps and messages are closed to match (docs/wire-contract.md §4 e). */
     async finishRun(runId: string, outcome: RunOutcome): Promise<void> {
-      await db.$transaction(async (tx) => publish(tx, runId, closedRunEvents(await runs.closeRun(tx, runId, outcome))));
+      const closed = await db.$transaction(async (tx) => {
+        const run = await runs.closeRun(tx, runId, outcome);
+        await publish(tx, runId, closedRunEvents(run));
+        return run;
+      });
+      countRunEnded(outcome, closed);
     },
   };
 }

@@ -17,3 +17,13 @@ export type TurnResult =
   | { kind: 'cancelling' }
   /** The run's row is gone (its thread was deleted). */
   | { kind: 'gone' };
+
+/** How a response's turn went (workflows/response.ts). */
+export type ResponseTurnResult =
+  | Extract<TurnResult, { kind: 'ended' | 'gone' }>
+  /**
+   * The turn called server tools (their output items, by id): the workflow runs each as its
+   * own activity, then the next turn — or, when the turn also called the client's functions
+   * (`thenComplete`), completes the response for the client to answer them.
+   */
+  | { kind: 'server_tools'; calls: { itemId: string; timeoutMs: number }[]; thenComplete: boolean };

@@ -1,22 +1,36 @@
 /**
  * `npm run eval:models -- [--api http://127.0.0.1:3000] [--runs 5] [model ...]`
+ * `npm run eval:models -- --model-url <url> [--modes native,prompted,auto] [--runs 5] [model ...]`
  *
- * Runs the README weather walkthrough against a running API (`npm start`, with the MODEL_URL and
- * MODEL_TOOL_MODES under test) N times per model, streamed, and prints per model: how many runs
- * called getCurrentWeather with a `location` and then answered, the time to the first token of
- * each of the two turns, and completion tokens per second over the whole run. Not a test: small
- * models miss sometimes, and that rate is what it measures.
+ * Runs the README weather walkthrough N times per model, streamed, and prints per model: how
+ * many runs called getCurrentWeather with a `location` and then answered, the time to the first
+ * token of each of the two turns, and completion tokens per second over the whole run. Not a
+ * test: small models miss sometimes, and that rate is what it measures.
+ *
+ * With `--api`, against a running API (`npm start` with the MODEL_URL and MODEL_TOOL_MODES under
+ * test). With `--model-url`, it starts the server itself (`npm start` on free ports and a
+ * temporary data directory) once per tool mode, since the mode is a setting read at start.
  */
-import OpenAI from 'openai';
+import { spawn } from 'node:child_process';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
+import OpenAI from 'openai';
+import { freePorts } from '../src/stack/ports.js';
 import { weatherTool } from '../test/support/runs.js';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { api: { type: 'string', default: 'http://127.0.0.1:3000' }, runs: { type: 'string', default: '5' } },
+  options: {
+    api: { type: 'string', default: 'http://127.0.0.1:3000' },
+    runs: { type: 'string', default: '5' },
+    'model-url': { type: 'string' },
+    modes: { type: 'string', default: 'native,prompted' },
+  },
 });
 const models = positionals.length ? positionals : ['smollm2'];
-const openai = new OpenAI({ baseURL: values.api, apiKey: process.env.API_KEY ?? 'EMPTY' });
+let openai = new OpenAI({ baseURL: values.api, apiKey: process.env.API_KEY ?? 'EMPTY' });
 
 const instructions = 'You are a weather bot. Use the provided functions to answer questions.';
 
@@ -69,15 +83,73 @@ async function trial(model: string): Promise<Trial> {
 
 const median = (xs: number[]) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]! : NaN);
 
-for (const model of models) {
-  const trials: Trial[] = [];
-  for (let i = 0; i < Number(values.runs); i++) trials.push(await trial(model));
+async function evaluate(label: string) {
+  for (const model of models) {
+    const trials: Trial[] = [];
+    for (let i = 0; i < Number(values.runs); i++) trials.push(await trial(model));
+    report(`${model}${label}`, trials);
+  }
+}
+
+function report(name: string, trials: Trial[]) {
   const ok = trials.filter((t) => t.ok);
   const misses = trials.filter((t) => !t.ok).map((t) => t.note);
   console.log(
-    `${model}: ${ok.length}/${trials.length} walkthroughs succeeded; ` +
+    `${name}: ${ok.length}/${trials.length} walkthroughs succeeded; ` +
       `median time to first token ${median(ok.map((t) => t.ttftMs[0]!))} ms (tool call), ${median(ok.map((t) => t.ttftMs[1]!))} ms (answer); ` +
       `median ${median(ok.map((t) => t.tokensPerSecond!)).toFixed(1)} completion tokens/s` +
       (misses.length ? `; misses: ${misses.join(', ')}` : ''),
   );
+}
+
+/** `npm start` with MODEL_URL and MODEL_TOOL_MODE set, on free ports; resolves once ready, with a stop function. */
+async function startServer(modelUrl: string, mode: string, dataDir: string) {
+  const [port, postgres, temporal, temporalUi, s3, embeddings] = await freePorts(6);
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    MODEL_URL: modelUrl,
+    MODEL_TOOL_MODE: mode,
+    MODEL_TOOL_MODES: '',
+    DATA_DIR: dataDir,
+    ...Object.fromEntries(Object.entries({ PORT: port, POSTGRES_PORT: postgres, TEMPORAL_PORT: temporal, TEMPORAL_UI_PORT: temporalUi, S3_PORT: s3, EMBEDDINGS_PORT: embeddings }).map(([k, v]) => [k, String(v)])),
+  };
+  // Empty values count as unset: a `.env` naming external services must not leak in.
+  for (const name of ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'S3_ENDPOINT', 'EMBEDDINGS_URL']) env[name] = '';
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, '../src/main.ts')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its log is kept, not shown: only its end, if it fails to start.
+  let output = '';
+  for (const stream of [child.stdout, child.stderr]) stream.on('data', (d) => (output = (output + d).slice(-4_000)));
+  const url = `http://127.0.0.1:${port}`;
+  console.log(`[${mode}] waiting for the server (npm start, embedded stack) on ${url}…`);
+  for (const deadline = Date.now() + 180_000; ; ) {
+    if (child.exitCode !== null) throw new Error(`the server exited with ${child.exitCode}:\n${output}`);
+    if (Date.now() > deadline) throw new Error('the server was not ready within 180 s');
+    if (await fetch(`${url}/health/ready`).then((r) => r.ok, () => false)) break;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  return {
+    url,
+    stop: () => new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : (child.once('exit', () => resolve()), child.kill('SIGTERM')))),
+  };
+}
+
+if (values['model-url']) {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'assistants-eval-'));
+  // As root, embedded Postgres runs as user `postgres`, which must reach its data dir in here.
+  await chmod(dataDir, 0o755);
+  try {
+    for (const mode of values.modes.split(',').map((m) => m.trim())) {
+      const server = await startServer(values['model-url'], mode, dataDir);
+      try {
+        openai = new OpenAI({ baseURL: server.url, apiKey: 'EMPTY' });
+        await evaluate(` [${mode}]`);
+      } finally {
+        await server.stop();
+      }
+    }
+  } finally {
+    await rm(dataDir, { recursive: true, force: true });
+  }
+} else {
+  await evaluate('');
 }

@@ -8,6 +8,7 @@ import type { Endpoints } from './endpoints.js';
 import { RunEventSubscriber } from './events/subscriber.js';
 import { createApp } from './http/app.js';
 import { checkReadiness } from './health.js';
+import { probeModelServer } from './llm/probe.js';
 import type { HealthCheck } from './http/health/routes.js';
 import type { Logger } from './log.js';
 import type { Deps } from './services/deps.js';
@@ -29,7 +30,7 @@ export interface RunningApi {
  */
 export async function startApi(config: Config, endpoints: Endpoints, log: Logger): Promise<RunningApi> {
   const db = createDb(endpoints.databaseUrl);
-  installRuntime(log);
+  installRuntime(log, config.metrics.temporalAddress);
   const connection = await NativeConnection.connect({ address: endpoints.temporalAddress });
   const temporal = new Client({ connection, namespace: config.temporal.namespace });
   const storage = objectStore(config.s3, endpoints.s3Endpoint);
@@ -45,14 +46,17 @@ export async function startApi(config: Config, endpoints: Endpoints, log: Logger
   const health: HealthCheck = () =>
     checkReadiness(
       {
-        postgres: () => db.$queryRaw`SELECT 1`,
-        temporal: () => connection.withDeadline(Date.now() + config.health.timeoutMs, () => connection.healthService.check({})),
-        s3: async () => {
-          if (!(await s3.bucketExists(config.s3.bucket))) throw new Error(`bucket ${config.s3.bucket} is missing`);
+        required: {
+          postgres: () => db.$queryRaw`SELECT 1`,
+          temporal: () => connection.withDeadline(Date.now() + config.health.timeoutMs, () => connection.healthService.check({})),
+          s3: async () => {
+            if (!(await s3.bucketExists(config.s3.bucket))) throw new Error(`bucket ${config.s3.bucket} is missing`);
+          },
+          listener: async () => {
+            if (events.state !== 'up') throw new Error(`event listener is ${events.state}`);
+          },
         },
-        listener: async () => {
-          if (events.state !== 'up') throw new Error(`event listener is ${events.state}`);
-        },
+        advisory: { model: () => probeModelServer(config.llm, config.health.timeoutMs) },
       },
       { ...config.health, log },
     );

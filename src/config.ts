@@ -22,6 +22,8 @@ const EnvSchema = z.object({
   PORT: port.default(3000),
   DATA_DIR: z.string().default('./data'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  // Read by src/log.ts at import; checked here.
+  LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
   API_KEYS: optionalString,
   BODY_LIMIT: z.string().default('2mb'),
 
@@ -81,6 +83,10 @@ const EnvSchema = z.object({
 
   RUN_EXPIRY_SECONDS: z.coerce.number().int().positive().default(600),
   SUBMIT_WAIT_MS: z.coerce.number().int().positive().default(10_000),
+
+  METRICS_API_KEY: optionalString,
+  METRICS_PORT: port.optional(),
+  TEMPORAL_METRICS_ADDRESS: optionalString,
 
   HEALTH_TIMEOUT_MS: z.coerce.number().int().positive().default(2_000),
   HEALTH_DETAILS: bool.default(false),
@@ -158,6 +164,14 @@ export interface Config {
   /** Longest a submit_tool_outputs request waits for a worker to take the outputs. */
   submitWaitMs: number;
   health: { timeoutMs: number; details: boolean };
+  metrics: {
+    /** Bearer key for `GET /metrics` (API) and the worker's metrics port. */
+    apiKey?: string;
+    /** A worker process (`npm run worker`) serves /metrics here; unset: it serves none. */
+    workerPort?: number;
+    /** host:port where Temporal's SDK serves its own worker metrics (Prometheus); unset: off. */
+    temporalAddress?: string;
+  };
   files: {
     maxBytes: number;
     /** Smallest `expires_after.seconds` accepted: OpenAI's 3600; lower only for tests. */
@@ -270,6 +284,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     runExpirySeconds: e.RUN_EXPIRY_SECONDS,
     submitWaitMs: e.SUBMIT_WAIT_MS,
     health: { timeoutMs: e.HEALTH_TIMEOUT_MS, details: e.HEALTH_DETAILS },
+    metrics: { apiKey: e.METRICS_API_KEY, workerPort: e.METRICS_PORT, temporalAddress: e.TEMPORAL_METRICS_ADDRESS },
     files: { maxBytes: e.MAX_FILE_BYTES, minExpirySeconds: e.FILE_MIN_EXPIRY_SECONDS },
     vectorStores: { daySeconds: e.VECTOR_STORE_DAY_SECONDS, ingestConcurrency: e.INGEST_CONCURRENCY },
     worker: {

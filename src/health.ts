@@ -14,6 +14,16 @@ export interface Readiness {
   services: Record<string, ServiceHealth>;
 }
 
+export interface Probes {
+  /** Without any of these the API cannot serve: one failing makes it not ready. */
+  required: Record<string, Probe>;
+  /**
+   * Reported, but not counted against readiness: taking the API out of rotation because the
+   * model server is down would stop reads and cancels too, and bring the model back no sooner.
+   */
+  advisory: Record<string, Probe>;
+}
+
 export interface ReadinessOptions {
   timeoutMs: number;
   details: boolean;
@@ -25,9 +35,9 @@ export interface ReadinessOptions {
  * down, a half-open socket) counts as down instead of holding the answer. What failed and why
  * goes to the log; the answer says why only when asked to (HEALTH_DETAILS).
  */
-export async function checkReadiness(probes: Record<string, Probe>, opts: ReadinessOptions): Promise<Readiness> {
+export async function checkReadiness(probes: Probes, opts: ReadinessOptions): Promise<Readiness> {
   const entries = await Promise.all(
-    Object.entries(probes).map(async ([name, probe]): Promise<[string, ServiceHealth]> => {
+    Object.entries({ ...probes.required, ...probes.advisory }).map(async ([name, probe]): Promise<[string, ServiceHealth]> => {
       try {
         await withTimeout(probe(), opts.timeoutMs, `${name} did not answer within ${opts.timeoutMs} ms`);
         return [name, { ok: true }];
@@ -38,7 +48,7 @@ export async function checkReadiness(probes: Record<string, Probe>, opts: Readin
     }),
   );
   const services = Object.fromEntries(entries);
-  return { ok: entries.every(([, s]) => s.ok), services };
+  return { ok: entries.every(([name, s]) => s.ok || !(name in probes.required)), services };
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {

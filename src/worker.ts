@@ -53,7 +53,7 @@ let runtimeInstalled = false;
  * ours to drive: the Runtime would otherwise start draining the worker on SIGTERM by itself.
  * Before any NativeConnection: the first one installs a default Runtime otherwise.
  */
-export function installRuntime(log: Logger): void {
+export function installRuntime(log: Logger, metricsAddress?: string): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   const temporalLog = log.child({ component: 'temporal-sdk' });
@@ -61,6 +61,8 @@ export function installRuntime(log: Logger): void {
   Runtime.install({
     shutdownSignals: [],
     logger: new DefaultLogger('DEBUG', ({ level: l, message, meta }) => temporalLog[level(l)](meta ?? {}, message)),
+    // The SDK's own worker metrics (task slots, poll and schedule latencies, sticky cache).
+    ...(metricsAddress && { telemetryOptions: { metrics: { prometheus: { bindAddress: metricsAddress } } } }),
   });
 }
 
@@ -77,7 +79,7 @@ export async function startWorker(
   log: Logger,
   shared?: NativeConnection,
 ): Promise<RunningWorker> {
-  installRuntime(log);
+  installRuntime(log, config.metrics.temporalAddress);
   const db = createDb(endpoints.databaseUrl, config.worker.dbPoolSize);
   const storage = objectStore(config.s3, endpoints.s3Endpoint);
   const connection = shared ?? (await NativeConnection.connect({ address: endpoints.temporalAddress }));

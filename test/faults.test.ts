@@ -6,6 +6,7 @@
  */
 import OpenAI from 'openai';
 import { afterEach, describe, expect, inject, it } from 'vitest';
+import { freePort } from '../src/stack/ports.js';
 import { failure, llm, uniqueModel } from './support/client.js';
 import { waitForRun, weatherTool } from './support/runs.js';
 import { startForTest, type Service } from './support/services.js';
@@ -148,5 +149,30 @@ describe('requests while no worker is up', () => {
     expect(await llm().requests(model)).toHaveLength(2);
     const [step] = (await openai.beta.threads.runs.steps.list(run.id, { thread_id: thread.id, order: 'asc' })).data;
     expect(step!.step_details).toMatchObject({ type: 'tool_calls', tool_calls: [{ function: { output: '68F' } }] });
+  });
+});
+
+describe('a model server that is not there', () => {
+  it('fails the run within seconds, naming MODEL_URL but not its address; /health reports it and stays ready', { timeout: 180_000 }, async () => {
+    const nowhere = `http://127.0.0.1:${await freePort()}/v1`;
+    const q = queue();
+    const api = await start('api', { ...q, MODEL_URL: nowhere, API_WORKER: 'false' });
+    await start('worker', { ...q, MODEL_URL: nowhere });
+    const openai = sdk(api);
+    const assistant = await openai.beta.assistants.create({ model: uniqueModel('nowhere') });
+    const thread = await openai.beta.threads.create({ messages: [{ role: 'user', content: 'hello?' }] });
+    const t0 = Date.now();
+    const run = await openai.beta.threads.runs.create(thread.id, { assistant_id: assistant.id });
+    const failed = await waitForRun(openai, thread.id, run.id, (r) => r.status === 'failed', 30_000);
+    // One retry a second later, in case it was restarting; not five over 16 s.
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    expect(failed.last_error).toEqual({ code: 'server_error', message: "The model server could not be reached. Check the server's MODEL_URL setting." });
+
+    const health = await fetch(`${api.url}/health`);
+    // Advisory: the API still serves everything else, so it stays in rotation.
+    expect(health.status).toBe(200);
+    const body = await health.json();
+    expect(body).toMatchObject({ status: 'ok', services: { model: { ok: false }, postgres: { ok: true } } });
+    expect(JSON.stringify(body)).not.toContain('127.0.0.1');
   });
 });

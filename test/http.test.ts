@@ -174,12 +174,12 @@ describe('request ids', () => {
 });
 
 describe('health and headers', () => {
-  it('GET /health (= /health/ready): 200 with postgres, temporal, s3 and the event listener ok, without any auth header', async () => {
+  it('GET /health (= /health/ready): 200 with postgres, temporal, s3, the event listener and the model server ok, without any auth header', async () => {
     for (const path of ['/health', '/health/ready']) {
       const res = await fetch(`${base}${path}`);
       expect(res.status).toBe(200);
       expect(res.headers.get('x-request-id')).toMatch(REQUEST_ID);
-      expect(await res.json()).toEqual({ status: 'ok', services: { postgres: { ok: true }, temporal: { ok: true }, s3: { ok: true }, listener: { ok: true } } });
+      expect(await res.json()).toEqual({ status: 'ok', services: { postgres: { ok: true }, temporal: { ok: true }, s3: { ok: true }, listener: { ok: true }, model: { ok: true } } });
     }
     const live = await fetch(`${base}/health/live`);
     expect([live.status, await live.json()]).toEqual([200, { status: 'ok' }]);

@@ -194,7 +194,7 @@ describe('bad input', () => {
       [{ model: 'm', input: 'x', temperature: 3 }, 'temperature'],
       [{ model: 'm', input: 'x', bogus: 1 }, 'bogus'],
       [{ model: 'm', input: 'x', tools: [{ type: 'file_search', vector_store_ids: ['vs_1'] }] }, 'tools[0].type'],
-      [{ model: 'm', input: 'x', tools: [{ type: 'code_interpreter', container: { type: 'auto' } }] }, 'tools[0].type'],
+      [{ model: 'm', input: 'x', tools: [{ type: 'code_interpreter', container: 'cntr_1' }] }, 'tools[0].container'],
       [{ model: 'm', input: 'x', truncation: 'sometimes' }, 'truncation'],
       [{ model: 'm', input: 'x', background: true, store: false }, 'background'],
       [{ model: 'm', input: 'x', previous_response_id: 'abc' }, 'previous_response_id'],

@@ -190,7 +190,7 @@ describe('npm start (src/main.ts) on the embedded stack', () => {
 
     const health = await fetch(`${url}/health`);
     expect(health.status).toBe(200);
-    expect(await health.json()).toEqual({ status: 'ok', services: { postgres: { ok: true }, temporal: { ok: true }, s3: { ok: true }, listener: { ok: true } } });
+    expect(await health.json()).toEqual({ status: 'ok', services: { postgres: { ok: true }, temporal: { ok: true }, s3: { ok: true }, listener: { ok: true }, model: { ok: true } } });
 
     let openai = client(url);
     const assistant = await openai.beta.assistants.create({ model: 'gpt-4o', name: 'kept in DATA_DIR', metadata: { k: 'v' } });

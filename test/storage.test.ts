@@ -12,7 +12,7 @@ describe('S3', () => {
     try {
       expect(await s3.bucketExists(bucket)).toBe(true);
       const health = await (await fetch(`${api.url}/health`)).json();
-      expect(health).toEqual({ status: 'ok', services: { postgres: { ok: true }, temporal: { ok: true }, s3: { ok: true }, listener: { ok: true } } });
+      expect(health).toEqual({ status: 'ok', services: { postgres: { ok: true }, temporal: { ok: true }, s3: { ok: true }, listener: { ok: true }, model: { ok: true } } });
     } finally {
       await api.stop();
     }

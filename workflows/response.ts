@@ -1,9 +1,11 @@
 /**
  * One workflow per response of the Responses API (workflow id = response id), background or
- * not: the model turn runs as an activity on the same turn engine as a run's
+ * not: each model turn runs as an activity on the same turn engine as a run's
  * (activities/response-turn.ts), retried, heartbeated and cancellable, and the response ends
  * as failed or cancelled here when the turn cannot end it itself. Function calls end the
- * response; the client's next request continues it. Imports: `@temporalio/workflow` and types only.
+ * response; the client's next request continues it. Server tool calls run here, each as its
+ * own activity, then the next turn reads them (a response without them issues exactly the one
+ * turn it always did). Imports: `@temporalio/workflow` and types only.
  */
 import { ActivityCancellationType, ActivityFailure, ApplicationFailure, CancellationScope, isCancellation, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { ResponseEnd, RunActivities } from '../activities/index.js';
@@ -25,14 +27,31 @@ export async function responseRun(input: ResponseWorkflowInput): Promise<string>
     heartbeatTimeout: '5s',
     retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: input.modelAttempts },
   });
+  // A server tool's activity has the tool's own timeout; it heartbeats while it works.
+  const serverTool = (timeoutMs: number) =>
+    proxyActivities<RunActivities>({
+      startToCloseTimeout: timeoutMs,
+      heartbeatTimeout: '10s',
+      retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 3 },
+    });
   const finish = async (end: Extract<ResponseEnd, { status: 'failed' | 'cancelled' }>) => {
     await CancellationScope.nonCancellable(() => store.finishResponse(responseId, end));
     return end.status;
   };
   try {
-    const result = await model.responseTurn(responseId);
-    // The turn ends every response it starts (function calls included); else it was deleted.
-    return result.kind === 'ended' ? result.status : 'deleted';
+    for (;;) {
+      const result = await model.responseTurn(responseId);
+      if (result.kind !== 'server_tools') {
+        // The turn ends every response it starts (function calls included); else it was deleted.
+        return result.kind === 'ended' ? result.status : 'deleted';
+      }
+      await Promise.all(result.calls.map((c) => serverTool(c.timeoutMs).responseToolCall(responseId, c.itemId)));
+      if (result.thenComplete) {
+        // The turn also called the client's functions: the response ends for the client to answer them.
+        await store.finishResponse(responseId, { status: 'completed' });
+        return 'completed';
+      }
+    }
   } catch (err) {
     if (isCancellation(err)) return await finish({ status: 'cancelled' });
     return await finish({ status: 'failed', error: errorOf(err) });

@@ -2,6 +2,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Db } from '../../src/db/client.js';
 import { runById, setToolCalls, stepById } from '../../src/db/runs.js';
 import { publish } from '../../src/events/publish.js';
+import { metrics } from '../../src/metrics.js';
 import type { ToolFile } from '../../src/db/records.js';
 import type { Logger } from '../../src/log.js';
 import { toolCallDelta } from '../../src/wire/stream-events.js';
@@ -21,7 +22,7 @@ export function serverToolActivity(db: Db, tools: ToolRegistry, log: Logger) {
     const pending = step.stepDetails.tool_calls[index];
     const tool = pending && tools.executor(pending);
     if (!pending || !tool) throw ApplicationFailure.nonRetryable(`No server tool runs call ${callId} of step ${stepId}`, 'server_error');
-    if (tool.transcript(pending).output !== null) return;
+    if (tool.transcript(pending, 0).output !== null) return;
 
     const beat = setInterval(() => ctx.heartbeat(), 1000);
     try {
@@ -37,7 +38,11 @@ export function serverToolActivity(db: Db, tools: ToolRegistry, log: Logger) {
         await setToolCalls(tx, stepId, calls, { toolFiles });
         await publish(tx, runId, [toolCallDelta(stepId, tools.outputsDelta(index, done))]);
       });
+      metrics.toolCalls.inc({ tool: tool.type, outcome: 'ok' });
       log.info({ run_id: runId, tool: tool.type, call_id: callId }, 'server tool ran');
+    } catch (err) {
+      metrics.toolCalls.inc({ tool: tool.type, outcome: 'error' });
+      throw err;
     } finally {
       clearInterval(beat);
     }

@@ -5,9 +5,11 @@ import { updateMessage } from '../../src/db/messages.js';
 import { closeRun, completeMessageStep, insertStep, setToolCalls } from '../../src/db/runs.js';
 import { publish } from '../../src/events/publish.js';
 import { newId } from '../../src/ids.js';
+import { countRunEnded } from '../../src/metrics.js';
 import type { RunOutcome } from '../../src/run-status.js';
 import { nowSeconds } from '../../src/time.js';
 import { closedRunEvents, messageDelta, messageEvent, stepEvent, textDelta, toolCallDelta, type StreamEvent } from '../../src/wire/stream-events.js';
+import { citationsIn } from '../tools/file-search.js';
 import type { ModelCall, ToolRegistry } from '../tools/registry.js';
 import type { TurnResult } from '../types.js';
 import type { ToolMade } from './conversation.js';
@@ -44,6 +46,14 @@ export function filePathAnnotations(text: string, files: ReadonlyMap<string, str
   return found;
 }
 
+/** An answer's annotations in text order: citations of file_search results and links to files the code wrote. */
+export function answerAnnotations(text: string, made: ToolMade): Annotation[] {
+  const citations = citationsIn(text, made.cited).map(
+    (c): Annotation => ({ type: 'file_citation', text: c.text, file_citation: { file_id: c.fileId }, start_index: c.start, end_index: c.end }),
+  );
+  return [...citations, ...filePathAnnotations(text, made.files)].sort((a, b) => a.start_index - b.start_index);
+}
+
 function safeDecode(s: string): string {
   try {
     return decodeURIComponent(s);
@@ -71,7 +81,7 @@ export class AssistantsProjector implements TurnProjector {
     /** The turn's start; nothing is written before it, and nothing if the run could not start. */
     private readonly ready: Promise<unknown>,
     /** What earlier turns' server tools made (conversation.ts `toolMadeBefore`). */
-    private readonly made: ToolMade = { images: [], files: new Map() },
+    private readonly made: ToolMade = { images: [], files: new Map(), cited: new Map() },
   ) {}
 
   /** The text part's index: after the images. */
@@ -190,11 +200,13 @@ export class AssistantsProjector implements TurnProjector {
     this.#message ??= await this.#openMessage();
     // An answer in text ends the run here, in the same transaction as the message: the client
     // sees `thread.run.completed` right after it, not one workflow task later.
-    await this.db.$transaction(async (tx) => {
+    const closed = await this.db.$transaction(async (tx) => {
       const events = await this.#completeMessage(tx, text, usage, outcome.status === 'incomplete');
-      const closed = await closeRun(tx, this.run.id, outcome);
-      await publish(tx, this.run.id, [...events, ...closedRunEvents(closed)]);
+      const run = await closeRun(tx, this.run.id, outcome);
+      await publish(tx, this.run.id, [...events, ...closedRunEvents(run)]);
+      return run;
     });
+    countRunEnded(outcome, closed);
     return { kind: 'ended', status: outcome.status };
   }
 
@@ -202,7 +214,7 @@ export class AssistantsProjector implements TurnProjector {
   async #completeMessage(tx: Prisma.TransactionClient, text: string, usage: Usage | null, incomplete = false): Promise<StreamEvent[]> {
     const m = this.#message!;
     const now = nowSeconds();
-    const annotations = filePathAnnotations(text, this.made.files);
+    const annotations = answerAnnotations(text, this.made);
     const done = await completeMessageStep(
       tx,
       m,

@@ -2,6 +2,7 @@ import type { MessageContent } from 'openai/resources/beta/threads/messages';
 import type { RunRecord } from '../../src/db/records.js';
 import type { Transcript } from '../../src/db/runs.js';
 import type { ChatMessage, ToolCall, ToolSpec } from '../../src/llm/index.js';
+import { fileSearchCalls } from '../tools/file-search.js';
 import type { ToolRegistry } from '../tools/registry.js';
 import { fixedTokens, messageTokens } from './prompt-tokens.js';
 
@@ -51,6 +52,8 @@ function historyOf(run: RunRecord, { messages }: Transcript): ChatMessage[] {
 function ownTurns(run: RunRecord, { messages, steps }: Transcript, turn: number, tools: ToolRegistry): ChatMessage[] {
   const out: ChatMessage[] = [];
   const ownMessages = new Map(messages.filter((m) => m.runId === run.id).map((m) => [m.id, textOf(m.content)]));
+  // Each call's place among the run's calls of its type, counted over every turn.
+  const ordinals = new Map<string, number>();
   let current: { key: string; text: string | null; calls: ToolCall[]; outputs: ChatMessage[] } | undefined;
   const flush = () => {
     if (!current) return;
@@ -70,7 +73,9 @@ function ownTurns(run: RunRecord, { messages, steps }: Transcript, turn: number,
       continue;
     }
     for (const stored of details.tool_calls) {
-      const seen = tools.transcript(stored);
+      const ordinal = ordinals.get(stored.type) ?? 0;
+      ordinals.set(stored.type, ordinal + 1);
+      const seen = tools.transcript(stored, ordinal);
       if (!seen) continue;
       current.calls.push(seen.call);
       if (seen.output !== null) current.outputs.push({ role: 'tool', toolCallId: seen.call.id, content: seen.output });
@@ -90,19 +95,24 @@ function textOf(content: MessageContent[]): string {
 
 /**
  * What the run's server tools made before `turn` that its next message shows: the images of
- * the calls since its last message (OpenAI puts them in the answer as `image_file` parts), and
+ * the calls since its last message (OpenAI puts them in the answer as `image_file` parts),
  * every file its code wrote, by path under /mnt/data (the latest write of a path wins), for
- * the answer's `sandbox:/mnt/data/…` links.
+ * the answer's `sandbox:/mnt/data/…` links, and every file_search result by its citation key
+ * (`"ordinal:i"`, file-search.ts `citationMarker`), for the answer's citations.
  */
 export interface ToolMade {
   images: string[];
   files: Map<string, string>;
+  cited: Map<string, string>;
 }
 
 export function toolMadeBefore({ steps }: Pick<Transcript, 'steps'>, turn: number): ToolMade {
-  const made: ToolMade = { images: [], files: new Map() };
-  for (const step of steps) {
-    if (Number(step.key.split(':')[0]) >= turn) continue;
+  const earlier = steps.filter((s) => Number(s.key.split(':')[0]) < turn);
+  const made: ToolMade = { images: [], files: new Map(), cited: new Map() };
+  for (const [ordinal, call] of fileSearchCalls(earlier).entries()) {
+    for (const [i, r] of (call.file_search.results ?? []).entries()) made.cited.set(`${ordinal}:${i}`, r.file_id);
+  }
+  for (const step of earlier) {
     const details = step.stepDetails;
     if (details.type === 'message_creation') {
       made.images = [];

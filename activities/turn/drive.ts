@@ -1,6 +1,7 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { LlmError, modelFor, type ChatRequest, type LlmConfig } from '../../src/llm/index.js';
 import type { Logger } from '../../src/log.js';
+import { metrics } from '../../src/metrics.js';
 import { modelCallFailure } from '../model-failure.js';
 import type { TurnResult } from '../types.js';
 import type { TurnMachine } from './machine.js';
@@ -8,15 +9,15 @@ import type { TurnMachine } from './machine.js';
 /** The model adapters' settings and the retry cap (LLM_MAX_RETRY_DELAY_MS). */
 export type ModelTurnConfig = LlmConfig & { maxRetryDelayMs: number };
 
-export interface TurnDrive<B> {
+export interface TurnDrive<B, R = TurnResult> {
   llm: ModelTurnConfig;
   request: Omit<ChatRequest, 'signal'>;
   /** The turn's machine, its projector waiting on `ready` before its first write. */
-  machine: TurnMachine;
+  machine: TurnMachine<R>;
   /** The turn's start (status write, cleanup), run alongside the model call. */
   ready: Promise<B>;
   /** What the workflow hears when the turn could not start; undefined when it did. */
-  notStarted(begun: B): TurnResult | undefined;
+  notStarted(begun: B): R | undefined;
   /** The request capped the answer's tokens: a `length` finish then makes it incomplete. */
   completionCap: boolean;
   /** Unix seconds: no retry is made that would start after it (null: none). */
@@ -30,7 +31,7 @@ export interface TurnDrive<B> {
  * heartbeats carry cancellation in and tell Temporal the worker is alive; a failed call keeps
  * what streamed and becomes a retryable or final failure by its `LlmError` (../model-failure.ts).
  */
-export async function driveTurn<B>({ llm, request, machine, ready, notStarted, completionCap, expiresAt, log }: TurnDrive<B>): Promise<TurnResult> {
+export async function driveTurn<B, R = TurnResult>({ llm, request, machine, ready, notStarted, completionCap, expiresAt, log }: TurnDrive<B, R>): Promise<R> {
   const ctx = Context.current();
   const stop = new AbortController();
   ready.then(
@@ -38,10 +39,25 @@ export async function driveTurn<B>({ llm, request, machine, ready, notStarted, c
     () => stop.abort(),
   );
   const beat = setInterval(() => ctx.heartbeat(), 1000);
+  const started = performance.now();
+  const seconds = () => (performance.now() - started) / 1000;
+  let firstToken = true;
   try {
     const signal = AbortSignal.any([ctx.cancellationSignal, stop.signal]);
-    for await (const ev of modelFor(request.model, llm).stream({ ...request, signal })) await machine.apply(ev);
+    for await (const ev of modelFor(request.model, llm).stream({ ...request, signal })) {
+      if (firstToken && ev.type !== 'finish') {
+        firstToken = false;
+        metrics.timeToFirstToken.observe({ model: request.model }, seconds());
+      }
+      if (ev.type === 'finish') {
+        metrics.tokens.inc({ model: request.model, kind: 'prompt' }, ev.usage.promptTokens);
+        metrics.tokens.inc({ model: request.model, kind: 'completion' }, ev.usage.completionTokens);
+      }
+      await machine.apply(ev);
+    }
+    metrics.modelCalls.observe({ model: request.model, outcome: 'ok' }, seconds());
   } catch (err) {
+    metrics.modelCalls.observe({ model: request.model, outcome: err instanceof LlmError ? err.code : 'aborted' }, seconds());
     // The turn never started (or its start failed): nothing was written, nothing to keep.
     const ended = notStarted(await ready);
     if (ended) return ended;

@@ -10,7 +10,7 @@ import type { TurnResult } from '../types.js';
  * Assistants API's is ./assistants-projector.ts; a second API drives the same machine
  * with its own.
  */
-export interface TurnProjector {
+export interface TurnProjector<R = TurnResult> {
   /** The answer's first text: opens what holds it. */
   openText(first: string): Promise<void>;
   appendText(fragment: string): Promise<void>;
@@ -20,9 +20,9 @@ export interface TurnProjector {
   appendToolArguments(index: number, call: ModelCall, fragment: string): Promise<void>;
   /** The model call failed mid-answer: what was streamed stays, for the run's end to close. */
   keepPartial(text: string): Promise<void>;
-  endWithToolCalls(calls: ModelCall[], usage: Usage): Promise<TurnResult>;
+  endWithToolCalls(calls: ModelCall[], usage: Usage): Promise<R>;
   /** An answer in text (maybe empty) ends the run as `outcome`. */
-  endWithText(text: string, usage: Usage, outcome: RunOutcome): Promise<TurnResult>;
+  endWithText(text: string, usage: Usage, outcome: RunOutcome): Promise<R>;
 }
 
 /**
@@ -30,14 +30,14 @@ export interface TurnProjector {
  * order OpenAI streams them — text, then any tool calls, each call opened once and its
  * arguments appended.
  */
-export class TurnMachine {
+export class TurnMachine<R = TurnResult> {
   #text = '';
   #textOpen = false;
   #toolsOpen = false;
   readonly #calls: ModelCall[] = [];
   #finish?: Extract<ChatEvent, { type: 'finish' }>;
 
-  constructor(private readonly projector: TurnProjector) {}
+  constructor(private readonly projector: TurnProjector<R>) {}
 
   async apply(ev: ChatEvent): Promise<void> {
     if (ev.type === 'finish') this.#finish = ev;
@@ -82,7 +82,7 @@ export class TurnMachine {
    * Ends the turn once the stream is over. `completionCap`: the run set `max_completion_tokens`,
    * so a `length` finish means that cap was hit and the run is `incomplete`.
    */
-  end(completionCap: boolean): Promise<TurnResult> {
+  end(completionCap: boolean): Promise<R> {
     const finish = this.#finish!;
     const usage: Usage = {
       prompt_tokens: finish.usage.promptTokens,

@@ -2,23 +2,41 @@ import type { ConversationRow } from '../../src/db/conversation-items.js';
 import type { MessageRecord } from '../../src/db/records.js';
 import type { ResponseRecord } from '../../src/db/responses.js';
 import type { ChatMessage } from '../../src/llm/index.js';
+import type { ContextItem, ToolRegistry } from '../tools/registry.js';
 
-type Item = Record<string, unknown>;
+type Item = ContextItem;
 
 /**
- * What the model sees for a response: its instructions, then the items before it — the
- * responses `previous_response_id` leads back through (each one's input, then its output), and
- * the conversation's items (which hold this response's input already) or else its own input.
- * Consecutive function calls join one assistant message, as chat models take them.
+ * The items a response's model sees, in order: the responses `previous_response_id` leads back
+ * through (each one's input, then its output), the conversation's items (which hold this
+ * response's input already) or else its own input, then what its own earlier turns output.
  */
-export function responseInput(response: ResponseRecord, chain: ResponseRecord[], conversation: ConversationRow[] | null): ChatMessage[] {
-  const out: ChatMessage[] = [];
-  if (response.instructions) out.push({ role: 'system', content: response.instructions });
+export function contextItems(response: ResponseRecord, chain: ResponseRecord[], conversation: ConversationRow[] | null): Item[] {
   const items: Item[] = chain.flatMap((r) => [...r.input, ...r.output] as unknown as Item[]);
   if (conversation) items.push(...conversation.map((row) => (row.kind === 'item' ? row.item : fromMessage(row.message))));
   else items.push(...(response.input as unknown as Item[]));
-  for (const item of items) add(out, item);
+  items.push(...(response.output as unknown as Item[]));
+  return items;
+}
+
+/**
+ * What the model sees for a response: its instructions (and what its server tools add,
+ * `toolNotes`), then its context items. Consecutive tool calls join one assistant message, as
+ * chat models take them; a server tool's item is its call and then its output.
+ */
+export function responseInput(response: ResponseRecord, items: Item[], tools: ToolRegistry, toolNotes: string[] = []): ChatMessage[] {
+  const out: ChatMessage[] = [];
+  const system = [response.instructions, ...toolNotes].filter(Boolean).join('\n\n');
+  if (system) out.push({ role: 'system', content: system });
+  for (const item of items) add(out, item, tools);
   return out;
+}
+
+function addCall(out: ChatMessage[], call: { id: string; name: string; arguments: string }): void {
+  const last = out.at(-1);
+  if (last?.role === 'assistant' && last.toolCalls) last.toolCalls.push(call);
+  else if (last?.role === 'assistant' && !last.toolCalls) last.toolCalls = [call];
+  else out.push({ role: 'assistant', content: null, toolCalls: [call] });
 }
 
 const fromMessage = (m: MessageRecord): Item => ({
@@ -27,14 +45,16 @@ const fromMessage = (m: MessageRecord): Item => ({
   content: m.content.map((p) => (p.type === 'text' ? { type: 'input_text', text: p.text.value } : p.type === 'image_url' ? { type: 'input_image', image_url: p.image_url.url } : { type: 'input_image', file_id: p.type === 'image_file' ? p.image_file.file_id : '' })),
 });
 
-function add(out: ChatMessage[], item: Item): void {
+function add(out: ChatMessage[], item: Item, tools: ToolRegistry): void {
   const type = item.type ?? 'message';
-  if (type === 'function_call') {
-    const call = { id: String(item.call_id), name: String(item.name), arguments: String(item.arguments) };
-    const last = out.at(-1);
-    if (last?.role === 'assistant' && last.toolCalls) last.toolCalls.push(call);
-    else if (last?.role === 'assistant' && !last.toolCalls) last.toolCalls = [call];
-    else out.push({ role: 'assistant', content: null, toolCalls: [call] });
+  if (type === 'function_call') return addCall(out, { id: String(item.call_id), name: String(item.name), arguments: String(item.arguments) });
+  const server = tools.itemTool(type);
+  if (server) {
+    const seen = server.side.transcript(item as never);
+    // A call that never ran is left out: chat models want every call answered.
+    if (seen.output === null) return;
+    addCall(out, seen.call);
+    out.push({ role: 'tool', toolCallId: seen.call.id, content: seen.output });
     return;
   }
   if (type === 'function_call_output') {

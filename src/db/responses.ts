@@ -4,7 +4,7 @@ import { notifying } from '../events/publish.js';
 import { Prisma, type Response as ResponseRow } from '../generated/prisma/client.js';
 import type { Db, Tx } from './client.js';
 import { columnsOf, setList } from './raw.js';
-import type { Usage } from './records.js';
+import type { ToolFile, Usage } from './records.js';
 
 /**
  * The `responses` and `response_events` tables. Statements on a response's path to its first
@@ -35,11 +35,13 @@ export interface EchoedRequest {
   include: string[];
 }
 
-export type ResponseRecord = Omit<ResponseRow, 'request' | 'tools' | 'input' | 'output' | 'usage' | 'error' | 'incompleteDetails'> & {
+export type ResponseRecord = Omit<ResponseRow, 'request' | 'tools' | 'input' | 'output' | 'toolFiles' | 'usage' | 'error' | 'incompleteDetails'> & {
   request: EchoedRequest;
   tools: import('openai/resources/beta/assistants').AssistantTool[];
   input: StoredInputItem[];
+  /** Stored whole: src/wire/response-items.ts shows a server tool's item as `include` asks. */
   output: ResponseOutputItem[];
+  toolFiles: ToolFile[];
   usage: Usage | null;
   error: ResponseError | null;
   incompleteDetails: { reason: 'max_output_tokens' | 'content_filter' } | null;
@@ -76,6 +78,12 @@ export async function responseChain(db: Sql, id: string): Promise<ResponseRecord
   return rows.map(asResponse);
 }
 
+/** The response, locked for this transaction: its server tool calls write into it one at a time. */
+export async function lockResponse(tx: Tx, id: string): Promise<ResponseRecord | null> {
+  const [row] = await tx.$queryRaw<ResponseRow[]>`SELECT ${RESPONSE_COLUMNS} FROM responses WHERE id = ${id} FOR UPDATE`;
+  return row ? asResponse(row) : null;
+}
+
 /** Moves an active response on (`fields` with its new status), returning the new row; null once it has ended. */
 export async function updateActiveResponse(tx: Sql, id: string, fields: Partial<Record<keyof ResponseRow, unknown>>): Promise<ResponseRecord | null> {
   const [row] = await tx.$queryRaw<ResponseRow[]>`
@@ -98,6 +106,14 @@ export async function eventCursor(db: Sql, id: string): Promise<{ last: number; 
            bool_or(event->>'type' = 'response.in_progress') IS TRUE AS in_progress
     FROM response_events WHERE response_id = ${id}`;
   return { last: row!.last, items: row!.items, inProgress: row!.in_progress };
+}
+
+/** The `output_index` the stream gave an item when it was added. */
+export async function streamIndexOf(db: Sql, id: string, itemId: string): Promise<number | null> {
+  const [row] = await db.$queryRaw<{ output_index: number }[]>`
+    SELECT (event->>'output_index')::int AS output_index FROM response_events
+    WHERE response_id = ${id} AND event->>'type' = 'response.output_item.added' AND event->'item'->>'id' = ${itemId}`;
+  return row?.output_index ?? null;
 }
 
 export async function eventsAfter(db: Sql, id: string, after: number): Promise<ResponseStreamEvent[]> {

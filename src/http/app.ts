@@ -1,6 +1,7 @@
 import Router from '@koa/router';
 import Koa from 'koa';
 import { randomBytes } from 'node:crypto';
+import { metrics } from '../metrics.js';
 import type { Deps } from '../services/deps.js';
 import { invalidUrl, toApiError, unauthorized } from './errors.js';
 import { idempotency } from './idempotency.js';
@@ -12,6 +13,7 @@ import { healthRoutes, type HealthCheck } from './health/routes.js';
 import { conversationRoutes } from './conversations/routes.js';
 import { guardPathParams, inputGuard } from './input-guard.js';
 import { messageRoutes } from './messages/routes.js';
+import { metricsRoutes } from './metrics/routes.js';
 import { responseRoutes } from './responses/routes.js';
 import { runRoutes } from './runs/routes.js';
 import { threadRoutes } from './threads/routes.js';
@@ -36,6 +38,7 @@ export function createApp(deps: Deps, health: HealthCheck): Koa {
   guardPathParams(router);
   const open = new Router();
   healthRoutes(open, health);
+  metricsRoutes(open, { key: deps.config.metrics.apiKey, apiKeys: deps.config.apiKeys });
 
   app.use(requestContext(deps));
   app.use(errors());
@@ -55,17 +58,25 @@ export function createApp(deps: Deps, health: HealthCheck): Koa {
   return app;
 }
 
-/** `x-request-id` on every response, and a child logger that carries it. */
+/**
+ * `x-request-id` and `openai-processing-ms` on every response, as OpenAI sends them (a stream
+ * writes its own headers, src/http/sse.ts), a child logger that carries the id, and the
+ * request's duration by route pattern (the pattern, not the path, keeps the label set small).
+ */
 function requestContext({ log }: Deps): Koa.Middleware {
   return async (ctx, next) => {
     const id = `req_${randomBytes(16).toString('hex')}`;
     ctx.state.log = log.child({ request_id: id });
+    ctx.state.started = performance.now();
     ctx.set('x-request-id', id);
-    const started = performance.now();
+    const elapsed = () => performance.now() - (ctx.state.started as number);
     try {
       await next();
+      if (ctx.respond !== false) ctx.set('openai-processing-ms', String(Math.round(elapsed())));
     } finally {
-      ctx.state.log.info({ method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(performance.now() - started) }, 'request');
+      const route = (ctx as { _matchedRoute?: string })._matchedRoute ?? 'unmatched';
+      metrics.httpRequests.observe({ method: ctx.method, route, status: String(ctx.status) }, elapsed() / 1000);
+      ctx.state.log.info({ method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(elapsed()) }, 'request');
     }
   };
 }

@@ -1,5 +1,6 @@
 import type Koa from 'koa';
 import type { Logger } from '../log.js';
+import { metrics } from '../metrics.js';
 
 /** One Server-Sent Event: its name and its JSON data. */
 export interface SseEvent {
@@ -34,9 +35,15 @@ export async function sendEventStream(ctx: Koa.Context, stream: EventStream): Pr
     'cache-control': 'no-cache',
     connection: 'keep-alive',
     'x-request-id': String(ctx.response.get('x-request-id')),
+    'openai-processing-ms': String(Math.round(performance.now() - (ctx.state.started as number))),
   });
   res.flushHeaders();
-  await forward(res, stream);
+  metrics.openStreams.inc();
+  try {
+    await forward(res, stream);
+  } finally {
+    metrics.openStreams.dec();
+  }
 }
 
 async function forward(res: Koa.Context['res'], { opening, source, isLast, interrupted, log }: EventStream) {

@@ -80,6 +80,8 @@ export class LlmError extends Error {
     readonly status?: number,
     /** The backend's `retry-after`, for the caller's next retry delay. */
     readonly retryAfterMs?: number,
+    /** Nothing answered at the model server's address (refused, no such host): a setting to fix, not a hiccup. */
+    readonly unreachable = false,
   ) {
     super(message);
   }

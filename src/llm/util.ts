@@ -95,7 +95,7 @@ const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNR
  */
 export function transportError(err: unknown, target?: { url: string; setting: string }): LlmError {
   const code = target && unreachableCode(err);
-  if (code) return new LlmError(`model server at ${target.url} is not reachable (${code}); check ${target.setting}`, 'server_error', true);
+  if (code) return new LlmError(`model server at ${target.url} is not reachable (${code}); check ${target.setting}`, 'server_error', true, undefined, undefined, true);
   const cause = err instanceof Error && err.cause instanceof Error ? `: ${err.cause.message}` : '';
   const message = err instanceof Error ? err.message : String(err);
   return new LlmError(`model backend request failed: ${message}${cause}`, 'server_error', true);

@@ -2,9 +2,10 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import type { InputTokenCountParams } from 'openai/resources/responses/input-tokens';
 import type { ResponseCreateParamsBase, ResponseInputItem, Tool } from 'openai/resources/responses/responses';
 import type { AssistantTool } from 'openai/resources/beta/assistants';
-import { ToolRegistry } from '../../activities/tools/registry.js';
+import { RESPONSE_SERVER_TOOLS } from '../../activities/tools/registry.js';
 import { responseRun, type ResponseWorkflowInput } from '../../workflows/response.js';
 import { allItems, appendItems } from '../db/conversation-items.js';
+import { fileById, type findFile } from '../db/files.js';
 import { pageInOrder, type PageQuery } from '../db/pagination.js';
 import * as responses from '../db/responses.js';
 import { holdNewRun } from '../db/run-lock.js';
@@ -20,9 +21,6 @@ import { startedWithWrite } from './workflow-start.js';
 /** What `POST /responses` takes: the create params without `stream` (the transport's concern). */
 export type ResponseInput = Omit<ResponseCreateParamsBase, 'stream'>;
 
-// Server tools through Responses wait for the projector's `fs_`/`ci_` output items: none yet.
-const registry = new ToolRegistry();
-
 /**
  * Creates a response and starts its workflow (eagerly, as a run's), writing its input into
  * its conversation and publishing `response.created` as sequence 0 in the same transaction;
@@ -35,6 +33,7 @@ export function createResponse(deps: Deps, input: ResponseInput, id = newId('res
     throw new InvalidInputError("Mutually exclusive parameters: Ensure you are only providing one of: 'previous_response_id' or 'conversation'.", 'conversation');
   }
   return deps.db.$transaction(async (tx) => {
+    await checkToolFiles(tx, input.tools ?? []);
     await holdNewRun(tx, id);
     const conversation = typeof input.conversation === 'string' ? input.conversation : input.conversation?.id;
     const threadId = conversation ? threadIdOf(conversation) : null;
@@ -78,13 +77,36 @@ const rename = (resource: string, id: string) => (err: unknown) => {
   throw err instanceof NotFoundError ? new NotFoundError(resource, id) : err;
 };
 
-/** Function tools as the registry reads them; server tools only where this server runs them. */
+/**
+ * The tools as the registry reads them (the Assistants shape): functions, and the server tools
+ * that have a Responses side (activities/tools/registry.ts); the others are refused. A
+ * container is always `auto` here: this server has no Containers API, so no container id to name.
+ */
 function assistantToolsOf(tools: Tool[]): AssistantTool[] {
   return tools.map((t, i): AssistantTool => {
     if (t.type === 'function') return { type: 'function', function: { name: t.name, description: t.description ?? undefined, parameters: t.parameters ?? undefined, strict: t.strict } };
-    if ((t.type === 'file_search' || t.type === 'code_interpreter') && registry.serves(t.type)) return { type: t.type };
-    throw new InvalidInputError(`The '${t.type}' tool is not available on this server yet.`, `tools[${i}].type`, 'unsupported_value');
+    if ((t.type !== 'file_search' && t.type !== 'code_interpreter') || !RESPONSE_SERVER_TOOLS.has(t.type)) {
+      throw new InvalidInputError(`The '${t.type}' tool is not available on this server yet.`, `tools[${i}].type`, 'unsupported_value');
+    }
+    if (t.type === 'code_interpreter' && typeof t.container === 'string') {
+      throw new InvalidInputError(
+        "Containers are not available on this server: use container: {type: 'auto', file_ids: [...]}; a response reuses the container of the earlier code_interpreter calls it sees.",
+        `tools[${i}].container`,
+        'unsupported_value',
+      );
+    }
+    return { type: t.type };
   });
+}
+
+/** Every file a code_interpreter container names must exist, before anything is written. */
+async function checkToolFiles(tx: Parameters<typeof findFile>[0], tools: Tool[]): Promise<void> {
+  for (const [i, t] of tools.entries()) {
+    if (t.type !== 'code_interpreter' || typeof t.container === 'string') continue;
+    for (const [j, fileId] of (t.container.file_ids ?? []).entries()) {
+      if (!(await fileById(tx, fileId))) throw new InvalidInputError(`No file found with id '${fileId}'.`, `tools[${i}].container.file_ids[${j}]`);
+    }
+  }
 }
 
 /** The input as stored items, each with an id of its own. */
@@ -93,9 +115,9 @@ function inputItemsOf(input: string | ResponseInputItem[]): responses.StoredInpu
   return items.map((item) => {
     const type = 'type' in item && item.type ? item.type : 'message';
     if (type !== 'message') return { ...item, id: newId('functionCall'), status: 'completed' } as responses.StoredInputItem;
-    const m = item as { role: string; content: unknown };
+    const m = item as { role: string; content: unknown; phase?: string | null };
     const content = typeof m.content === 'string' ? [m.role === 'assistant' ? { type: 'output_text', text: m.content, annotations: [] } : { type: 'input_text', text: m.content }] : m.content;
-    return { type: 'message', id: newId('message'), role: m.role, status: 'completed', content } as responses.StoredInputItem;
+    return { type: 'message', id: newId('message'), role: m.role, status: 'completed', content, ...(m.phase && { phase: m.phase }) } as responses.StoredInputItem;
   });
 }
 

@@ -3,6 +3,7 @@ import type { ConversationItem } from 'openai/resources/conversations/items';
 import type { ConversationRow } from '../db/conversation-items.js';
 import type { MessageRecord, ThreadRecord } from '../db/records.js';
 import { conversationIdOf } from '../ids.js';
+import { itemToWire as itemShown } from './response-items.js';
 
 export const conversationToWire = (row: ThreadRecord): Conversation => ({
   id: conversationIdOf(row.id),
@@ -25,4 +26,6 @@ export function messageToItem(m: MessageRecord): ConversationItem {
   return { type: 'message', id: m.id, role: m.role, status: m.status === 'in_progress' ? 'in_progress' : m.status === 'incomplete' ? 'incomplete' : 'completed', content } as ConversationItem;
 }
 
-export const itemToWire = (row: ConversationRow): ConversationItem => (row.kind === 'message' ? messageToItem(row.message) : (row.item as unknown as ConversationItem));
+/** A conversation's item; a server tool's shows what `include` asks for (./response-items.ts). */
+export const itemToWire = (row: ConversationRow, include: readonly string[]): ConversationItem =>
+  row.kind === 'message' ? messageToItem(row.message) : itemShown(row.item as unknown as ConversationItem, include);

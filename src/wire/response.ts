@@ -2,6 +2,7 @@ import type { Response, ResponseOutputItem, ResponseUsage } from 'openai/resourc
 import type { ResponseRecord } from '../db/responses.js';
 import type { Usage } from '../db/records.js';
 import { conversationIdOf } from '../ids.js';
+import { itemToWire } from './response-items.js';
 
 /** What `output_text` shows: the text of every output message, joined (as the SDKs derive it). */
 export function outputTextOf(output: ResponseOutputItem[]): string {
@@ -18,7 +19,11 @@ export const usageToWire = (u: Usage): ResponseUsage => ({
   total_tokens: u.total_tokens,
 });
 
-export function responseToWire(row: ResponseRecord): Response {
+/**
+ * The response on the wire. `include`: what it shows of its server tools' items besides what
+ * OpenAI always shows (./response-items.ts); by default what its request asked for.
+ */
+export function responseToWire(row: ResponseRecord, include: readonly string[] = row.request.include): Response {
   const r = row.request;
   return {
     id: row.id,
@@ -35,7 +40,7 @@ export function responseToWire(row: ResponseRecord): Response {
     max_tool_calls: r.max_tool_calls,
     metadata: r.metadata,
     model: row.model,
-    output: row.output,
+    output: row.output.map((item) => itemToWire(item, include)),
     output_text: outputTextOf(row.output),
     parallel_tool_calls: r.parallel_tool_calls,
     previous_response_id: row.previousResponseId,
@@ -50,8 +55,13 @@ export function responseToWire(row: ResponseRecord): Response {
     tools: r.tools as Response['tools'],
     top_p: r.top_p ?? 1,
     truncation: r.truncation,
-    usage: row.usage ? usageToWire(row.usage) : undefined,
+    // null until the response ends, as OpenAI shows it.
+    usage: row.usage ? usageToWire(row.usage) : null,
     user: r.user ?? undefined,
+    // Sampling settings no model behind us takes, shown at their neutral values as OpenAI shows them.
+    presence_penalty: 0,
+    frequency_penalty: 0,
+    top_logprobs: 0,
     access_programs: null,
   } as Response;
 }

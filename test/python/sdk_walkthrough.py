@@ -1,29 +1,24 @@
 """The seed's walkthrough and the SDK's helpers through openai-python, against our server.
 
 Run by test/python-sdk.test.ts with the project's .venv (scripts/setup-venv.mjs pins the
-release). Environment: ASSISTANTS_URL (our API), SCRIPTED_LLM_URL (the scripted model server's
-/v1 URL, scripted over its /_scripted/ routes, see test/support/scripted-llm.ts) and
-MODEL_PREFIX (unique per run, so concurrent tests never take each other's replies).
+release). Environment: ASSISTANTS_URL (our API), and the scripted model server's (scripted.py).
 Each check asserts; any failure exits non-zero with a traceback.
 """
 
-import itertools
 import json
 import os
 import time
-import urllib.request
 import warnings
 
 import openai
 from openai import AssistantEventHandler, OpenAI
+from scripted import new_model, scripted
 from typing_extensions import override
 
 # Every Assistants method is marked deprecated in the SDK; the warnings would bury the output.
 warnings.filterwarnings("ignore", category=DeprecationWarning)
 
 API_URL = os.environ["ASSISTANTS_URL"].rstrip("/") + "/v1"
-LLM_ROOT = os.environ["SCRIPTED_LLM_URL"].rstrip("/").removesuffix("/v1")
-MODEL_PREFIX = os.environ["MODEL_PREFIX"]
 
 INSTRUCTIONS = "You are a weather bot. Use the provided functions to answer questions."
 QUESTION = "What's the weather in San Francisco?"
@@ -46,19 +41,11 @@ WEATHER_TOOL = {
 }
 
 client = OpenAI(base_url=API_URL, api_key="EMPTY", max_retries=0)
-models = (f"{MODEL_PREFIX}-{i}" for i in itertools.count())
 
 
 def weather_thread():
     """The weather bot on a fresh model scripted to call the tool once and then answer, and a thread asking it."""
-    model = next(models)
-    replies = [{"toolCalls": [{"name": "getCurrentWeather", "arguments": {"location": "San Francisco, CA"}}]}, {"text": ANSWER}]
-    request = urllib.request.Request(
-        f"{LLM_ROOT}/_scripted/script",
-        data=json.dumps({"model": model, "replies": replies}).encode(),
-        headers={"content-type": "application/json"},
-    )
-    urllib.request.urlopen(request, timeout=30).close()
+    model = scripted({"toolCalls": [{"name": "getCurrentWeather", "arguments": {"location": "San Francisco, CA"}}]}, {"text": ANSWER})
     assistant = client.beta.assistants.create(instructions=INSTRUCTIONS, model=model, name="Weather Bot", tools=[WEATHER_TOOL])
     thread = client.beta.threads.create()
     client.beta.threads.messages.create(thread_id=thread.id, role="user", content=QUESTION)
@@ -133,7 +120,7 @@ def streaming():
 
 
 def auto_pagination():
-    model = next(models)  # never run, so never scripted
+    model = new_model()  # never run, so never scripted
     ours = [client.beta.assistants.create(model=model, name=f"page {i}").id for i in range(23)]
     first_page = client.beta.assistants.list(limit=5)
     assert len(first_page.data) == 5 and first_page.has_next_page(), first_page
@@ -159,7 +146,7 @@ def errors():
         assert "asst_missing" in e.body["message"], e.body
 
     try:
-        client.beta.assistants.create(model=next(models), name="x" * 257)
+        client.beta.assistants.create(model=new_model(), name="x" * 257)
         raise AssertionError("a 257-character name was accepted")
     except openai.BadRequestError as e:
         assert e.status_code == 400, e.status_code

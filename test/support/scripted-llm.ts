@@ -10,10 +10,12 @@
  *   GET  /_scripted/requests?model=X                      the model's recorded request bodies (JSON array)
  *   POST /_scripted/reset     `{model}`                    clears the model's queue and records
  *   POST /_scripted/default   `{reply: Reply | null}`      a fixed reply for every model whose queue is empty (null clears)
+ * A `flaky` reply is not used up: it stays at the head of its model's queue and answers every
+ * request, failing a share of them (fault injection under load).
  * Function replies cannot cross HTTP: remote scripting takes plain `Reply` objects only.
  * `connectScriptedLlm` in `./scripted-llm-client.ts` wraps these routes.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -28,7 +30,8 @@ interface Streaming {
   omitUsage?: boolean;
 }
 
-export type Reply =
+/** One answer to one request. */
+type Answer =
   | ({ text: string; finishReason?: 'stop' | 'length' } & Streaming)
   | ({ toolCalls: { name: string; arguments: string | object }[] } & Streaming)
   /** An HTTP error in the backend's own error format; `inStream` sends it as a stream event after a 200 instead. */
@@ -43,6 +46,24 @@ export type Reply =
   | ({ json: unknown } & Streaming)
   /** Streams `repeat` as one chunk after another until the client goes away, as a model stuck in a loop does (OpenAI wire only). */
   | { repeat: string; delayMs?: number };
+
+export type Reply =
+  | Answer
+  /**
+   * Answers every request (it is never used up): about `rate` of them with one of `failures`,
+   * the rest with `reply`. A retry repeats its request's body, so the choice is made from the
+   * body and how many times it came before, and the same body fails at most `maxInARow` times
+   * in a row: every call gets through within maxInARow + 1 attempts, and the run's outcome stays
+   * certain however the failures fall.
+   */
+  | { flaky: Flaky };
+
+interface Flaky {
+  rate: number;
+  maxInARow: number;
+  failures: Answer[];
+  reply: Answer;
+}
 
 /** Request bodies are whatever the client sent: tests assert on them freely. */
 type Body = any;
@@ -66,6 +87,8 @@ type Wire = 'openai' | 'anthropic';
 export async function startScriptedLlm(opts: { port?: number } = {}): Promise<ScriptedLlm> {
   const queues = new Map<string, ScriptedReply[]>();
   const received = new Map<string, Body[]>();
+  // Per flaky model: how many times each request body came, and how many of those in a row failed.
+  const seen = new Map<string, Map<string, { count: number; failedInARow: number }>>();
   let fallback: ((req: Body, model: string) => Reply) | undefined;
 
   const server = createServer((req, res) => {
@@ -99,10 +122,27 @@ export async function startScriptedLlm(opts: { port?: number } = {}): Promise<Sc
     }
     if (wire === 'anthropic' && !req.headers['anthropic-version']) return sendError(res, wire, 400, 'anthropic-version header is required');
 
-    const next = queues.get(model)?.shift();
-    const reply = next ? (typeof next === 'function' ? next(body) : next) : fallback?.(body, model);
+    const head = queues.get(model)?.[0];
+    const next = head !== undefined && typeof head === 'object' && 'flaky' in head ? head : queues.get(model)?.shift();
+    const scripted = next ? (typeof next === 'function' ? next(body) : next) : fallback?.(body, model);
+    const reply = scripted && 'flaky' in scripted ? flakyChoice(model, body, scripted.flaky) : scripted;
     if (!reply) return sendError(res, wire, 500, `no scripted reply for model ${model}`);
     await (wire === 'openai' ? replyOpenAI : replyAnthropic)(res, body, model, reply);
+  }
+
+  function flakyChoice(model: string, body: Body, flaky: Flaky): Answer {
+    const bodies = seen.get(model) ?? new Map<string, { count: number; failedInARow: number }>();
+    seen.set(model, bodies);
+    const key = JSON.stringify(body.messages ?? body);
+    const state = bodies.get(key) ?? { count: 0, failedInARow: 0 };
+    bodies.set(key, state);
+    const draw = createHash('sha256').update(`${key}#${state.count++}`).digest().readUInt32BE(0);
+    if (state.failedInARow < flaky.maxInARow && draw / 2 ** 32 < flaky.rate && flaky.failures.length) {
+      state.failedInARow++;
+      return flaky.failures[draw % flaky.failures.length]!;
+    }
+    state.failedInARow = 0;
+    return flaky.reply;
   }
 
   function script(model: string, replies: ScriptedReply[]): void {
@@ -154,6 +194,7 @@ export async function startScriptedLlm(opts: { port?: number } = {}): Promise<Sc
     if (route === 'reset') {
       queues.delete(model);
       received.delete(model);
+      seen.delete(model);
       return sendJson(res, 200, { ok: true });
     }
     // script
@@ -220,13 +261,22 @@ function replyProblem(value: unknown): string | undefined {
     return ok ? undefined : 'toolCalls must be an array of {name: string, arguments: string | object}';
   }
   if ('json' in r) return undefined;
+  if ('flaky' in r) {
+    const f = r.flaky as Record<string, unknown>;
+    if (!isObject(f) || typeof f.rate !== 'number' || !Number.isInteger(f.maxInARow) || !Array.isArray(f.failures)) {
+      return 'flaky needs a rate, an integer maxInARow, failures and a reply';
+    }
+    const answers = [...(f.failures as unknown[]), f.reply];
+    if (answers.some((a) => isObject(a) && 'flaky' in (a as object))) return 'flaky replies do not nest';
+    return answers.map(replyProblem).find(Boolean);
+  }
   if ('text' in r) return typeof r.text === 'string' ? undefined : 'text must be a string';
-  return 'needs one of text, json, toolCalls, error, hang, dieAfterChunks, rejectTools, repeat';
+  return 'needs one of text, json, toolCalls, error, hang, dieAfterChunks, rejectTools, repeat, flaky';
 }
 
 // ---- OpenAI chat completions ----
 
-async function replyOpenAI(res: ServerResponse, body: Body, model: string, reply: Reply): Promise<void> {
+async function replyOpenAI(res: ServerResponse, body: Body, model: string, reply: Answer): Promise<void> {
   if ('error' in reply) {
     if (!reply.error.inStream) return sendError(res, 'openai', reply.error.status, reply.error.message, reply.error.retryAfterSec);
     startSse(res);
@@ -294,7 +344,7 @@ async function replyOpenAI(res: ServerResponse, body: Body, model: string, reply
 
 // ---- Anthropic Messages ----
 
-async function replyAnthropic(res: ServerResponse, body: Body, model: string, reply: Reply): Promise<void> {
+async function replyAnthropic(res: ServerResponse, body: Body, model: string, reply: Answer): Promise<void> {
   if ('error' in reply) {
     if (!reply.error.inStream) return sendError(res, 'anthropic', reply.error.status, reply.error.message, reply.error.retryAfterSec);
     startSse(res);

@@ -8,6 +8,8 @@ import type { AddressInfo } from 'node:net';
 
 export interface TcpProxy {
   port: number;
+  /** Client connections open through it right now. */
+  connections(): number;
   down(): void;
   up(): void;
   close(): Promise<void>;
@@ -16,12 +18,15 @@ export interface TcpProxy {
 export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
   let open = true;
   const sockets = new Set<Socket>();
+  const clients = new Set<Socket>();
   const track = (s: Socket) => {
     sockets.add(s);
     s.once('close', () => sockets.delete(s));
   };
   const server = createServer((client) => {
     track(client);
+    clients.add(client);
+    client.once('close', () => clients.delete(client));
     if (!open) return void client.destroy();
     const upstream = connect(target.port, target.host);
     track(upstream);
@@ -32,6 +37,7 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     port: (server.address() as AddressInfo).port,
+    connections: () => clients.size,
     down() {
       open = false;
       for (const s of sockets) s.destroy();

@@ -5,6 +5,7 @@ import { conversationDeleted, conversationToWire, itemToWire } from '../../wire/
 import { body } from '../body.js';
 import { envelope, ListQuery } from '../pagination.js';
 import { parse } from '../validation.js';
+import { includeOf } from '../responses/schemas.js';
 import { ConversationCreate, ConversationUpdate, ItemQuery, ItemsCreate } from './schemas.js';
 
 /** The Conversations API, on threads (src/services/conversations.ts). */
@@ -24,18 +25,17 @@ export function conversationRoutes(router: Router, deps: Deps): void {
       ctx.body = conversationDeleted(ctx.params.id!);
     })
     .post('/conversations/:id/items', async (ctx) => {
-      parse(ItemQuery, ctx.query);
-      const added = (await addItems(deps, ctx.params.id!, parse(ItemsCreate, body(ctx)) as never)).map(itemToWire);
+      const include = includeOf(parse(ItemQuery, ctx.query));
+      const added = (await addItems(deps, ctx.params.id!, parse(ItemsCreate, body(ctx)) as never)).map((i) => itemToWire(i, include));
       ctx.body = envelope(added as { id: string }[], false);
     })
     .get('/conversations/:id/items', async (ctx) => {
-      const { include: _, 'include[]': __, ...q } = parse(ListQuery.extend(ItemQuery.shape), ctx.query);
+      const { include, 'include[]': more, ...q } = parse(ListQuery.extend(ItemQuery.shape), ctx.query);
       const { items, hasMore } = await listItems(deps, ctx.params.id!, q);
-      ctx.body = envelope(items.map(itemToWire) as { id: string }[], hasMore);
+      ctx.body = envelope(items.map((i) => itemToWire(i, includeOf({ include, 'include[]': more }))) as { id: string }[], hasMore);
     })
     .get('/conversations/:id/items/:item_id', async (ctx) => {
-      parse(ItemQuery, ctx.query);
-      ctx.body = itemToWire(await getItem(deps, ctx.params.id!, ctx.params.item_id!));
+      ctx.body = itemToWire(await getItem(deps, ctx.params.id!, ctx.params.item_id!), includeOf(parse(ItemQuery, ctx.query)));
     })
     .delete('/conversations/:id/items/:item_id', async (ctx) => {
       ctx.body = conversationToWire(await deleteItem(deps, ctx.params.id!, ctx.params.item_id!));

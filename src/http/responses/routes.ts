@@ -5,7 +5,7 @@ import { responseDeleted, responseToWire } from '../../wire/response.js';
 import { body } from '../body.js';
 import { envelope, ListQuery } from '../pagination.js';
 import { parse } from '../validation.js';
-import { InputTokensCount, ResponseCreate, ResponseRetrieveQuery } from './schemas.js';
+import { includeOf, IncludeQuery, InputTokensCount, ResponseCreate, ResponseRetrieveQuery } from './schemas.js';
 import { awaitResponse, resumeStream, streamResponse } from './stream.js';
 
 /** The Responses API: every response runs as a workflow (workflows/response.ts). */
@@ -23,7 +23,9 @@ export function responseRoutes(router: Router, deps: Deps): void {
     .get('/responses/:id', async (ctx) => {
       const q = parse(ResponseRetrieveQuery, ctx.query);
       if (q.stream === 'true') return resumeStream(ctx, deps, ctx.params.id!, q.starting_after ?? -1);
-      ctx.body = responseToWire(await getResponse(deps, ctx.params.id!));
+      // What the request asked to include, and what this retrieval asks for besides.
+      const response = await getResponse(deps, ctx.params.id!);
+      ctx.body = responseToWire(response, [...response.request.include, ...includeOf(q)]);
     })
     .delete('/responses/:id', async (ctx) => {
       await deleteResponse(deps, ctx.params.id!);
@@ -33,7 +35,8 @@ export function responseRoutes(router: Router, deps: Deps): void {
       ctx.body = responseToWire(await cancelResponse(deps, ctx.params.id!));
     })
     .get('/responses/:id/input_items', async (ctx) => {
-      const { include: _, ...q } = parse(ListQuery.extend({ include: ResponseRetrieveQuery.shape.include }), ctx.query);
+      // Input items hold no server tool items, so `include` changes nothing here.
+      const { include: _, 'include[]': __, ...q } = parse(ListQuery.extend(IncludeQuery), ctx.query);
       const { items, hasMore } = await listInputItems(deps, ctx.params.id!, q);
       ctx.body = envelope(items, hasMore);
     });

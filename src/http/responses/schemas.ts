@@ -18,6 +18,8 @@ const Message = z.strictObject({
   status: z.enum(['in_progress', 'completed', 'incomplete']).optional(),
   role: z.enum(['user', 'assistant', 'system', 'developer']),
   content: z.union([z.string(), z.array(InputContent)]),
+  /** An assistant message's label (intermediate commentary or the final answer), kept with it. */
+  phase: z.enum(['commentary', 'final_answer']).nullish(),
 });
 const FunctionCall = z.strictObject({
   type: z.literal('function_call'),
@@ -95,6 +97,10 @@ const INCLUDABLE = [
 ] as const;
 export const Include = z.array(z.enum(INCLUDABLE));
 
+/** `include` in a query: `include=a`, or `include[]=a&include[]=b` as the SDKs send it. */
+export const IncludeQuery = { include: z.union([Include.element, Include]).optional(), 'include[]': z.union([Include.element, Include]).optional() };
+export const includeOf = (q: { include?: string | string[] | undefined; 'include[]'?: string | string[] | undefined }): string[] => [q.include ?? [], q['include[]'] ?? []].flat();
+
 const Conversation = z.union([z.string().min(1), z.strictObject({ id: z.string().min(1) })]);
 
 /** The fields that shape what the model is given, shared by create and input_tokens. */
@@ -141,7 +147,6 @@ export const InputTokensCount = z.strictObject({ ...ModelInput, model: z.string(
 export const ResponseRetrieveQuery = z.object({
   stream: z.enum(['true', 'false']).optional(),
   starting_after: z.coerce.number().int().min(-1).optional(),
-  include: z.union([z.string(), z.array(z.string())]).optional(),
-  'include[]': z.union([z.string(), z.array(z.string())]).optional(),
+  ...IncludeQuery,
   include_obfuscation: z.string().optional(),
 });

@@ -43,11 +43,15 @@ export function runRoutes(router: Router, deps: Deps): void {
       ctx.body = await submitToolOutputs(deps, threadId, runId, input.tool_outputs);
     })
     .get('/threads/:thread_id/runs/:run_id/steps', async (ctx) => {
-      const { items, hasMore } = await listSteps(deps, ctx.params.thread_id!, ctx.params.run_id!, parse(StepListQuery, ctx.query));
-      ctx.body = envelope(items.map(stepToWire), hasMore);
+      const { 'include[]': include, ...query } = parse(StepListQuery, ctx.query);
+      const { items, hasMore } = await listSteps(deps, ctx.params.thread_id!, ctx.params.run_id!, query);
+      ctx.body = envelope(
+        items.map((s) => stepToWire(s, { resultContent: include !== undefined })),
+        hasMore,
+      );
     })
     .get('/threads/:thread_id/runs/:run_id/steps/:step_id', async (ctx) => {
-      parse(Include, ctx.query);
-      ctx.body = stepToWire(await getStep(deps, ctx.params.thread_id!, ctx.params.run_id!, ctx.params.step_id!));
+      const { 'include[]': include } = parse(Include, ctx.query);
+      ctx.body = stepToWire(await getStep(deps, ctx.params.thread_id!, ctx.params.run_id!, ctx.params.step_id!), { resultContent: include !== undefined });
     });
 }

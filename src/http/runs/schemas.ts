@@ -48,7 +48,7 @@ export const ToolOutputsSubmit = z.strictObject({
   stream: z.boolean().nullish(),
 });
 
-/** The only `include[]` value: file_search result content, which appears when there is any. */
+/** The only `include[]` value: the text of file_search results in run steps (src/wire/step.ts). */
 export const Include = z.object({
   'include[]': z
     .union([z.literal('step_details.tool_calls[*].file_search.results[*].content'), z.array(z.literal('step_details.tool_calls[*].file_search.results[*].content'))])

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "responses" ADD COLUMN     "tool_files" JSONB NOT NULL DEFAULT '[]';
