@@ -4,6 +4,7 @@ import type { PageQuery } from '../db/pagination.js';
 import { activeRunOf } from '../db/runs.js';
 import { lockThread, requireThread } from '../db/threads.js';
 import { ConflictError } from '../errors.js';
+import { attachForFileSearch } from './attachments.js';
 import type { Deps } from './deps.js';
 
 /** A list of a thread's messages, or of those one run wrote. */
@@ -14,13 +15,15 @@ export interface MessageListQuery extends PageQuery {
 /** The body of a message update (the thread comes from the path). */
 export type MessageChanges = Omit<MessageUpdateParams, 'thread_id'>;
 
-/** A message joins its thread only while no run is active on it. */
-export function createMessage({ db }: Deps, threadId: string, input: MessageCreateParams) {
-  return db.$transaction(async (tx) => {
+/** A message joins its thread only while no run is active on it; its file_search attachments join the thread's store. */
+export function createMessage(deps: Deps, threadId: string, input: MessageCreateParams) {
+  return deps.db.$transaction(async (tx) => {
     await lockThread(tx, threadId);
     const active = await activeRunOf(tx, threadId);
     if (active) throw new ConflictError(`Can't add messages to ${threadId} while a run ${active.id} is active.`);
-    return messages.insertMessage(tx, messages.messageRow(threadId, input));
+    const message = await messages.insertMessage(tx, messages.messageRow(threadId, input));
+    await attachForFileSearch(deps, tx, threadId, [input], (_, i) => `attachments[${i}].file_id`);
+    return message;
   });
 }
 

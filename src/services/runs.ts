@@ -20,6 +20,7 @@ import { newId } from '../ids.js';
 import { isTerminal } from '../run-status.js';
 import { nowSeconds } from '../time.js';
 import { runEvent } from '../wire/stream-events.js';
+import { attachForFileSearch } from './attachments.js';
 import type { Deps } from './deps.js';
 import { resolveToolResources, THREAD_STORE_EXPIRY } from './tool-resources.js';
 import { normalizeTools } from './tools.js';
@@ -39,7 +40,10 @@ export function createRun(deps: Deps, threadId: string, input: RunCreateParamsBa
     if (active) throw new ConflictError(`Thread ${threadId} already has an active run ${active.id}.`);
     const assistant = await assistantForRun(tx, input.assistant_id);
     const messages = (input.additional_messages ?? []).map((m) => messageRow(threadId, m));
-    const [run] = await startRun(deps, tx, { runId, threadId, assistant, input }, () => insertMessages(tx, messages));
+    const [run] = await startRun(deps, tx, { runId, threadId, assistant, input }, async () => {
+      await insertMessages(tx, messages);
+      await attachForFileSearch(deps, tx, threadId, input.additional_messages ?? [], (j, i) => `additional_messages[${j}].attachments[${i}].file_id`);
+    });
     return run;
   });
 }
@@ -53,7 +57,10 @@ export function createThreadAndRun(deps: Deps, input: ThreadCreateAndRunParamsBa
     const toolResources = await resolveToolResources(deps, tx, given.tool_resources ?? input.tool_resources, THREAD_STORE_EXPIRY);
     const rows = newThreadRows({ ...given, tool_resources: toolResources });
     const plan = { runId, threadId: rows.thread.id, assistant, input };
-    const [run, thread] = await startRun(deps, tx, plan, () => insertThread(tx, rows));
+    const [run, thread] = await startRun(deps, tx, plan, async () => {
+      const inserted = await insertThread(tx, rows);
+      return (await attachForFileSearch(deps, tx, inserted.id, given.messages ?? [], (j, i) => `thread.messages[${j}].attachments[${i}].file_id`)) ?? inserted;
+    });
     return { thread, run };
   });
 }

@@ -3,14 +3,19 @@ import { jsonOrDbNull } from '../db/json.js';
 import { runsOf } from '../db/runs.js';
 import * as threads from '../db/threads.js';
 import type { Prisma } from '../generated/prisma/client.js';
+import { attachForFileSearch } from './attachments.js';
 import type { Deps } from './deps.js';
 import { resolveToolResources, THREAD_STORE_EXPIRY } from './tool-resources.js';
 
-/** A `file_search.vector_stores` helper's store (7-day expiry, as OpenAI's) is made with the thread. */
+/**
+ * A `file_search.vector_stores` helper's store (7-day expiry, as OpenAI's) is made with the
+ * thread, and its messages' file_search attachments join the thread's store.
+ */
 export function createThread(deps: Deps, input: ThreadCreateParams) {
   return deps.db.$transaction(async (tx) => {
     const toolResources = await resolveToolResources(deps, tx, input.tool_resources, THREAD_STORE_EXPIRY);
-    return threads.insertThread(tx, threads.newThreadRows({ ...input, tool_resources: toolResources }));
+    const thread = await threads.insertThread(tx, threads.newThreadRows({ ...input, tool_resources: toolResources }));
+    return (await attachForFileSearch(deps, tx, thread.id, input.messages ?? [], (j, i) => `messages[${j}].attachments[${i}].file_id`)) ?? thread;
   });
 }
 
