@@ -15,6 +15,7 @@ import { messageRoutes } from './messages/routes.js';
 import { responseRoutes } from './responses/routes.js';
 import { runRoutes } from './runs/routes.js';
 import { threadRoutes } from './threads/routes.js';
+import { vectorStoreSearchRoutes } from './vector-stores/search-routes.js';
 
 export function createApp(deps: Deps, health: HealthCheck): Koa {
   const app = new Koa();
@@ -27,6 +28,7 @@ export function createApp(deps: Deps, health: HealthCheck): Koa {
   responseRoutes(router, deps);
   conversationRoutes(router, deps);
   fileRoutes(router, deps);
+  vectorStoreSearchRoutes(router, deps);
   guardPathParams(router);
   const open = new Router();
   healthRoutes(open, health);
