@@ -1,3 +1,4 @@
+import { endianness } from 'node:os';
 import { Prisma } from '../generated/prisma/client.js';
 import type { Tx } from '../db/client.js';
 import { sketch } from './lsh.js';
@@ -19,7 +20,18 @@ export function embeddingBytes(v: Float32Array): Buffer {
   return out;
 }
 
+/**
+ * `chunks.embedding` as search reads it, base64 text: Prisma's driver adapter decodes a bytea
+ * column some 7 times slower (measured: 10,000 embeddings in 620–790 ms as bytea, 90–125 ms as base64).
+ */
+export const embeddingAsText = (alias: string) => Prisma.raw(`encode(${alias}.embedding, 'base64') AS embedding`);
+export const embeddingOfText = (base64: string) => embeddingOf(Buffer.from(base64, 'base64'));
+
+const LITTLE_ENDIAN = endianness() === 'LE';
+
+/** Search decodes every candidate's embedding: on a little-endian host (any x86 or ARM server) one copy, else float by float. */
 export function embeddingOf(bytes: Uint8Array): Float32Array {
+  if (LITTLE_ENDIAN) return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   return Float32Array.from({ length: bytes.byteLength / 4 }, (_, i) => view.getFloat32(i * 4, true));
 }

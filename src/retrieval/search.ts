@@ -1,7 +1,7 @@
 import { Prisma } from '../generated/prisma/client.js';
 import type { Db } from '../db/client.js';
 import type { Embedder } from '../embeddings.js';
-import { embeddingOf } from './chunks.js';
+import { embeddingOfText } from './chunks.js';
 import { filterSql, type AttributeFilter } from './filters.js';
 import { DEFAULT_FUSION, fuse, type Fusion } from './fusion.js';
 import { usesPgvector } from './pgvector.js';
@@ -74,16 +74,22 @@ export async function searchStores(db: Db, embedder: Embedder, params: SearchPar
 
   const embeddings = new Map<bigint, Float32Array>();
   // Chunks embedded by another model (another dimension) are not comparable: skipped.
-  const keep = (rows: { id: bigint; embedding: Uint8Array }[]) => {
-    for (const r of rows) if (r.embedding.byteLength === dims * 4 && !embeddings.has(r.id)) embeddings.set(r.id, embeddingOf(r.embedding));
+  const keep = (rows: { id: bigint; embedding: string }[]) => {
+    for (const r of rows) {
+      if (embeddings.has(r.id)) continue;
+      const v = embeddingOfText(r.embedding);
+      if (v.length === dims) embeddings.set(r.id, v);
+    }
   };
+  // One exact scan serves every query; an approximate step looks for each query's own neighbours.
+  const vectorSearches = fusion.kind === 'text' ? [] : step === 'exact' ? [vectors[0]!] : vectors;
   const [byVector, byText] = await Promise.all([
-    fusion.kind === 'text' ? [] : step === 'exact' ? [vectorCandidates(db, step, from, vectors[0]!)] : vectors.map((v) => vectorCandidates(db, step, from, v)),
-    fusion.kind === 'vector' ? [] : queries.map((q) => textCandidates(db, from, n, q)),
-  ].map((p) => Promise.all(p as Promise<{ id: bigint; embedding: Uint8Array; score?: number }[]>[])));
-  byVector!.forEach(keep);
-  byText!.forEach(keep);
-  const textScores = queries.map((_, i) => new Map((byText![i] ?? []).map((c) => [c.id, c.score ?? 0])));
+    Promise.all(vectorSearches.map((v) => vectorCandidates(db, step, from, v))),
+    fusion.kind === 'vector' ? [] : Promise.all(queries.map((q) => textCandidates(db, from, n, q))),
+  ]);
+  byVector.forEach(keep);
+  byText.forEach(keep);
+  const textScores = queries.map((_, i) => new Map((byText[i] ?? []).map((c) => [c.id, c.score])));
 
   const ids = [...embeddings.keys()];
   const best = new Map<bigint, number>();

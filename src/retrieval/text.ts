@@ -1,6 +1,6 @@
 import { Prisma } from '../generated/prisma/client.js';
 import type { Tx } from '../db/client.js';
-import { TEXT_SEARCH_CONFIG } from './chunks.js';
+import { embeddingAsText, TEXT_SEARCH_CONFIG } from './chunks.js';
 
 /**
  * Full-text relevance, BM25 over the chunks' stored tsvectors. Postgres's own ts_rank knows no
@@ -17,7 +17,8 @@ const B = 0.75;
 
 export interface TextCandidate {
   id: bigint;
-  embedding: Uint8Array;
+  /** base64 of `chunks.embedding`. */
+  embedding: string;
   /** BM25 over the query's terms, divided by its best possible (every term, saturated): 0–1. */
   score: number;
 }
@@ -41,8 +42,8 @@ export async function textCandidates(db: Tx, from: Prisma.Sql, total: number, qu
   const rare = stats.filter(({ df }) => df > 0 && df < DF_CAP && df <= Math.max(1, total / 2)).map(({ term }) => lexemeQuery(term));
   if (rare.length === 0 || best <= 0) return [];
   const any = rare.join(' | ');
-  const rows = await db.$queryRaw<{ id: bigint; embedding: Uint8Array; tsv: string }[]>`
-    SELECT c.id, c.embedding, c.tsv::text AS tsv ${from} AND c.tsv @@ ${any}::tsquery
+  const rows = await db.$queryRaw<{ id: bigint; embedding: string; tsv: string }[]>`
+    SELECT c.id, ${embeddingAsText('c')}, c.tsv::text AS tsv ${from} AND c.tsv @@ ${any}::tsquery
     ORDER BY ts_rank(c.tsv, ${any}::tsquery) DESC LIMIT ${TEXT_CANDIDATES}`;
   const docs = rows.map((r) => ({ ...r, tf: termFrequencies(r.tsv) }));
   const avgLength = docs.reduce((s, d) => s + d.tf.length, 0) / Math.max(1, docs.length) || 1;
