@@ -36,8 +36,8 @@ export interface SearchResult {
   chunks: { text: string; seq: number; score: number }[];
 }
 
-/** Searched chunks are counted up to here: enough to choose the vector step and to weigh terms (text.ts). */
-const COUNT_CAP = 10_000;
+/** Searched chunks are counted up to here (an index-only scan): enough to choose the vector step and to weigh terms (text.ts). */
+const COUNT_CAP = 100_000;
 
 /**
  * The searched chunks, `FROM … WHERE …`: chunks `c` of completed files `f`. It names only

@@ -5,11 +5,13 @@ import { embeddingAsText, TEXT_SEARCH_CONFIG } from './chunks.js';
 /**
  * Full-text relevance, BM25 over the chunks' stored tsvectors. Postgres's own ts_rank knows no
  * term rarity, so a query's common words would outweigh its rare ones; here each term weighs
- * by its inverse document frequency within the chunks searched. Frequencies are counted up to
- * DF_CAP (a term in more chunks than that is common, and no candidate comes from it alone),
- * so a term's count costs at most DF_CAP rows whatever the store's size.
+ * by its inverse document frequency among the chunks searched, estimated from a sample of up
+ * to SAMPLE of them (exact in a store that small): counting a common word in a large store
+ * would read most of it. Candidates come from the rare terms only, those in at most RARE_DF
+ * chunks (or half a small store), so a query's common words never bring in the whole store.
  */
-const DF_CAP = 1_000;
+const SAMPLE = 2_000;
+const RARE_DF = 1_000;
 /** Most text candidates read per query, best first by ts_rank. */
 const TEXT_CANDIDATES = 300;
 const K1 = 1.2;
@@ -28,18 +30,21 @@ const lexemeQuery = (t: string) => `'${t.replace(/\\/g, '\\\\').replace(/'/g, "'
 
 /**
  * The chunks that contain one of the query's rare terms, each with its BM25 score. `from` is
- * the searched chunks' `FROM … WHERE …` (chunks as `c`); `total` how many there are (capped).
+ * the searched chunks' `FROM … WHERE …` (chunks as `c`); `total` how many there are.
  */
 export async function textCandidates(db: Tx, from: Prisma.Sql, total: number, query: string): Promise<TextCandidate[]> {
   const [{ terms }] = await db.$queryRaw<[{ terms: string[] }]>`SELECT tsvector_to_array(to_tsvector(${TEXT_SEARCH_CONFIG}::regconfig, ${query})) AS terms`;
   if (terms.length === 0 || total === 0) return [];
-  const stats = await db.$queryRaw<{ term: string; df: number }[]>`
-    SELECT t.term, (SELECT count(*)::int FROM (SELECT 1 ${from} AND c.tsv @@ t.q::tsquery LIMIT ${DF_CAP}) s) AS df
+  const stats = await db.$queryRaw<{ term: string; hits: number; size: number }[]>`
+    WITH sample AS (SELECT c.tsv ${from} LIMIT ${SAMPLE})
+    SELECT t.term, (SELECT count(*)::int FROM sample WHERE sample.tsv @@ t.q::tsquery) AS hits, (SELECT count(*)::int FROM sample) AS size
     FROM unnest(${terms}::text[], ${terms.map(lexemeQuery)}::text[]) AS t(term, q)`;
-  const idf = new Map(stats.map(({ term, df }) => [term, Math.log((total - df + 0.5) / (df + 0.5) + 1)]));
+  const df = new Map(stats.map(({ term, hits, size }) => [term, (hits / Math.max(1, size)) * total]));
+  const idf = new Map([...df].map(([term, d]) => [term, Math.log((total - d + 0.5) / (d + 0.5) + 1)]));
   const best = [...idf.values()].reduce((s, w) => s + w * (K1 + 1), 0);
   // Candidates come from rare terms only: a word in half the chunks would bring in half the store.
-  const rare = stats.filter(({ df }) => df > 0 && df < DF_CAP && df <= Math.max(1, total / 2)).map(({ term }) => lexemeQuery(term));
+  // A term the sample missed is rare, or absent: its candidates query finds out.
+  const rare = [...df].filter(([, d]) => d <= Math.min(RARE_DF, Math.max(1, total / 2))).map(([term]) => lexemeQuery(term));
   if (rare.length === 0 || best <= 0) return [];
   const any = rare.join(' | ');
   const rows = await db.$queryRaw<{ id: bigint; embedding: string; tsv: string }[]>`
