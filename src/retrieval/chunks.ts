@@ -1,7 +1,7 @@
 import { endianness } from 'node:os';
 import { Prisma } from '../generated/prisma/client.js';
 import type { Tx } from '../db/client.js';
-import { sketch } from './lsh.js';
+import { sketch, SKETCH_TYPE } from './lsh.js';
 
 /** The text search configuration chunks are indexed and queried with: no stemming, so any language of the multilingual embedding model matches word for word. */
 export const TEXT_SEARCH_CONFIG = 'simple';
@@ -63,7 +63,7 @@ export async function sketchCenter(tx: Tx, dims: number, batch?: Float32Array[])
   await tx.$executeRaw`INSERT INTO sketch_centers (dims, center) VALUES (${dims}, ${embeddingBytes(mean)}) ON CONFLICT (dims) DO NOTHING`;
   const center = (await read())!;
   if (pending.length) {
-    const rows = pending.map((r, i) => Prisma.sql`(${String(r.id)}::bigint, ${sketch(earlier[i]!, center)}::bit(256))`);
+    const rows = pending.map((r, i) => Prisma.sql`(${String(r.id)}::bigint, ${sketch(earlier[i]!, center)}::${SKETCH_TYPE})`);
     await tx.$executeRaw`UPDATE chunks SET sketch = v.sketch FROM (VALUES ${Prisma.join(rows)}) AS v(id, sketch) WHERE chunks.id = v.id`;
   }
   return center;
@@ -82,7 +82,7 @@ export async function replaceChunks(tx: Tx, vectorStoreId: string, fileId: strin
   for (let from = 0; from < chunks.length; from += 500) {
     const rows = chunks.slice(from, from + 500).map(
       (c, i) =>
-        Prisma.sql`(${vectorStoreId}, ${fileId}, ${from + i}, ${c.text}, ${c.tokens}, ${embeddingBytes(c.embedding)}, ${center ? sketch(c.embedding, center) : null}::bit(256), to_tsvector(${TEXT_SEARCH_CONFIG}::regconfig, ${c.text}))`,
+        Prisma.sql`(${vectorStoreId}, ${fileId}, ${from + i}, ${c.text}, ${c.tokens}, ${embeddingBytes(c.embedding)}, ${center ? sketch(c.embedding, center) : null}::${SKETCH_TYPE}, to_tsvector(${TEXT_SEARCH_CONFIG}::regconfig, ${c.text}))`,
     );
     await tx.$executeRaw`INSERT INTO chunks (vector_store_id, file_id, seq, text, tokens, embedding, sketch, tsv) VALUES ${Prisma.join(rows)}`;
   }

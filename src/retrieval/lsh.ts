@@ -1,7 +1,9 @@
+import { Prisma } from '../generated/prisma/client.js';
+
 /**
  * Random-hyperplane locality-sensitive hashing (SimHash): the candidate prefilter for vector
  * search on a Postgres without pgvector. A chunk stores its embedding's sketch, the signs of its
- * projections on SKETCH_BITS random hyperplanes (`chunks.sketch`, bit(256)). Two vectors at an
+ * projections on SKETCH_BITS random hyperplanes (`chunks.sketch`). Two vectors at an
  * angle θ differ in each bit with probability θ/π, so the Hamming distance between sketches
  * estimates the angle; the prefilter ranks a store's sketches by their distance to the query's,
  * reading only a covering index, and compares the nearest exactly.
@@ -16,7 +18,9 @@
  * The hyperplanes come from a fixed seed, so every process computes the same sketch for the
  * same vector: changing the seed, the bits or a center invalidates the stored sketches.
  */
-export const SKETCH_BITS = 256;
+export const SKETCH_BITS = 512;
+/** `chunks.sketch`'s column type, for casts. */
+export const SKETCH_TYPE = Prisma.raw(`bit(${SKETCH_BITS})`);
 const SEED = 0x5eed_1234;
 
 const planesByDim = new Map<number, Float32Array[]>();
@@ -44,7 +48,7 @@ function planes(dim: number): Float32Array[] {
   return cached;
 }
 
-/** The sketch of `v` around `center`, as Postgres reads a bit(256): one '1' or '0' per hyperplane. */
+/** The sketch of `v` around `center`, as Postgres reads a bit string: one '1' or '0' per hyperplane. */
 export function sketch(v: Float32Array, center: Float32Array): string {
   const x = v.map((c, i) => c - center[i]!);
   let bits = '';

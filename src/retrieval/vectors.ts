@@ -1,7 +1,7 @@
 import { Prisma } from '../generated/prisma/client.js';
 import type { Db } from '../db/client.js';
 import { embeddingAsText, sketchCenter } from './chunks.js';
-import { sketch } from './lsh.js';
+import { sketch, SKETCH_TYPE } from './lsh.js';
 
 /** Chunks an approximate step hands to the exact comparison, per query. */
 export const VECTOR_CANDIDATES = 1_000;
@@ -33,7 +33,7 @@ export async function vectorCandidates(db: Db, step: VectorStep, from: Prisma.Sq
     const center = (await sketchCenter(db, query.length)) ?? new Float32Array(query.length);
     return db.$queryRaw<VectorCandidate[]>`
       SELECT x.id, ${embeddingAsText('x')} FROM chunks x JOIN (
-        SELECT c.id ${from} ORDER BY bit_count(c.sketch # ${sketch(query, center)}::bit(256)) LIMIT ${limit}
+        SELECT c.id ${from} ORDER BY bit_count(c.sketch # ${sketch(query, center)}::${SKETCH_TYPE}) LIMIT ${limit}
       ) near ON near.id = x.id`;
   }
   const dims = Prisma.raw(String(query.length));

@@ -3,7 +3,7 @@ DROP INDEX "chunks_lsh_idx";
 
 -- AlterTable
 ALTER TABLE "chunks" DROP COLUMN "lsh",
-ADD COLUMN     "sketch" bit(256);
+ADD COLUMN     "sketch" bit(512);
 
 -- CreateTable
 CREATE TABLE "sketch_centers" (
