@@ -14,6 +14,7 @@ import { searchStores } from '../src/retrieval/search.js';
 import { EXACT_SCAN_MAX } from '../src/retrieval/vectors.js';
 import { DOCUMENTS, QUERIES } from './fixtures/retrieval-corpus.js';
 import { client, failure } from './support/client.js';
+import { startForTest } from './support/services.js';
 import { addFile, createStore, embeddedChunks, testEmbedder } from './support/retrieval.js';
 
 const db = createDb(inject('databaseUrl'), 4);
@@ -50,7 +51,8 @@ describe('ranking the corpus', () => {
     const at5 = recall(rankings, 5);
     const misses = QUERIES.flatMap((q, i) => (rankings[i]![0] === q.file ? [] : [`${q.kind} "${q.query}" → ${rankings[i]![0]}`]));
     console.log(`API search (default fusion): recall@1 ${at1.toFixed(3)}, recall@5 ${at5.toFixed(3)} over ${QUERIES.length} queries; not first:\n  ${misses.join('\n  ')}`);
-    expect(at1).toBeGreaterThanOrEqual(0.9);
+    // Measured 1.000 and 1.000 (README, "Retrieval"); one miss of 39 is allowed.
+    expect(at1).toBeGreaterThanOrEqual(0.97);
     expect(at5).toBeGreaterThanOrEqual(0.97);
   });
 
@@ -244,6 +246,13 @@ describe('POST /vector_stores/{id}/search', () => {
       expect((err.error as { message: string }).message.length).toBeGreaterThan(10);
     });
 
+    it('an embeddings service that does not answer → 503, not a 500', { timeout: 120_000 }, async () => {
+      const api = await startForTest('api', { EMBEDDINGS_URL: 'http://127.0.0.1:9/v1', API_WORKER: 'false' });
+      const err = await failure(client(api.url).vectorStores.search(storeId, { query: 'kimchi' }));
+      expect(err.status).toBe(503);
+      expect(err.error).toMatchObject({ type: 'server_error', message: expect.stringContaining('embeddings service') });
+    });
+
     it('an unknown store → 404 in OpenAI’s words', async () => {
       const err = await failure(search({ query: 'x' }, 'vs_doesnotexist'));
       expect(err.status).toBe(404);
@@ -269,6 +278,9 @@ describe('the LSH path (a store above the exact-scan size)', () => {
     });
     await addFile(db, big, { filename: 'corpus.md', chunks: corpus });
     await addFile(db, big, { filename: 'fillers.md', chunks: fillers });
+    // The center is set by now (more than 256 chunks were written), and the chunks written before it were sketched then.
+    expect(await db.sketchCenter.findUnique({ where: { dims: corpus[0]!.embedding.length } })).not.toBeNull();
+    expect(await db.$queryRaw`SELECT count(*)::int AS n FROM chunks WHERE sketch IS NULL`).toEqual([{ n: 0 }]);
 
     // The exact top 10 by cosine, from every stored embedding.
     const rows = await db.$queryRaw<{ file_id: string; seq: number; embedding: Uint8Array }[]>`SELECT file_id, seq, embedding FROM chunks WHERE vector_store_id = ${big}`;

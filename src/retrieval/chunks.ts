@@ -37,7 +37,7 @@ export function embeddingOf(bytes: Uint8Array): Float32Array {
 }
 
 /** Chunks written in a dimension before its sketch center is set: their mean is the center. */
-export const CENTER_SAMPLE = 256;
+const CENTER_SAMPLE = 256;
 
 /**
  * The center sketches of `dims` dimensions are taken around (src/retrieval/lsh.ts), or null

@@ -18,12 +18,13 @@ import { Prisma } from '../generated/prisma/client.js';
  * The hyperplanes come from a fixed seed, so every process computes the same sketch for the
  * same vector: changing the seed, the bits or a center invalidates the stored sketches.
  */
-export const SKETCH_BITS = 512;
+const SKETCH_BITS = 512;
 /** `chunks.sketch`'s column type, for casts. */
 export const SKETCH_TYPE = Prisma.raw(`bit(${SKETCH_BITS})`);
 const SEED = 0x5eed_1234;
 
-const planesByDim = new Map<number, Float32Array[]>();
+/** Per dimension, the hyperplanes one after another in one array. */
+const planesByDim = new Map<number, Float32Array>();
 
 /** mulberry32: a small, well-mixed 32-bit PRNG, so the planes need no stored state. */
 function prng(seed: number): () => number {
@@ -38,24 +39,27 @@ function prng(seed: number): () => number {
 }
 
 /** SKETCH_BITS Gaussian hyperplanes of `dim` dimensions (Box–Muller). */
-function planes(dim: number): Float32Array[] {
+function planes(dim: number): Float32Array {
   let cached = planesByDim.get(dim);
   if (cached) return cached;
   const random = prng(SEED ^ dim);
   const gaussian = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
-  cached = Array.from({ length: SKETCH_BITS }, () => Float32Array.from({ length: dim }, gaussian));
+  cached = Float32Array.from({ length: SKETCH_BITS * dim }, gaussian);
   planesByDim.set(dim, cached);
   return cached;
 }
 
 /** The sketch of `v` around `center`, as Postgres reads a bit string: one '1' or '0' per hyperplane. */
 export function sketch(v: Float32Array, center: Float32Array): string {
-  const x = v.map((c, i) => c - center[i]!);
-  let bits = '';
-  for (const plane of planes(x.length)) {
+  const dim = v.length;
+  const x = new Float64Array(dim);
+  for (let i = 0; i < dim; i++) x[i] = v[i]! - center[i]!;
+  const all = planes(dim);
+  const bits = new Array<string>(SKETCH_BITS);
+  for (let p = 0, at = 0; p < SKETCH_BITS; p++, at += dim) {
     let dot = 0;
-    for (let i = 0; i < x.length; i++) dot += plane[i]! * x[i]!;
-    bits += dot >= 0 ? '1' : '0';
+    for (let i = 0; i < dim; i++) dot += all[at + i]! * x[i]!;
+    bits[p] = dot >= 0 ? '1' : '0';
   }
-  return bits;
+  return bits.join('');
 }

@@ -15,7 +15,7 @@ import type { Logger } from '../log.js';
  * with the old ones. The index for the configured model's dimension is built once its first
  * embedding tells it; until then the same query is answered by an exact scan.
  */
-export const MIN_VERSION = [0, 8] as const;
+const MIN_VERSION = [0, 8] as const;
 
 /** float32 little-endian bytes → real[]: sign, exponent and mantissa by hand (subnormals read as 0). */
 export function embeddingDecoderSql(name: string): string {

@@ -1,6 +1,7 @@
 import { Prisma } from '../generated/prisma/client.js';
 import type { Db } from '../db/client.js';
 import type { Embedder } from '../embeddings.js';
+import { UnavailableError } from '../errors.js';
 import { embeddingOfText } from './chunks.js';
 import { filterSql, type AttributeFilter } from './filters.js';
 import { DEFAULT_FUSION, fuse, type Fusion } from './fusion.js';
@@ -65,7 +66,9 @@ export interface SearchOutcome {
 export async function searchStores(db: Db, embedder: Embedder, params: SearchParams): Promise<SearchOutcome> {
   const queries = typeof params.query === 'string' ? [params.query] : params.query;
   const fusion = params.fusion ?? DEFAULT_FUSION;
-  const vectors = await embedder.embed(queries, 'query');
+  const vectors = await embedder.embed(queries, 'query').catch((err: unknown) => {
+    throw new UnavailableError('The embeddings service did not answer, so the query could not be searched; try again.', { cause: err });
+  });
   const dims = vectors[0]!.length;
   const from = searchedChunks(params.vectorStoreIds, params.filters);
   const [{ n }] = await db.$queryRaw<[{ n: number }]>`SELECT count(*)::int AS n FROM (SELECT 1 ${from} LIMIT ${COUNT_CAP}) s`;

@@ -64,7 +64,7 @@ export async function textCandidates(db: Tx, from: Prisma.Sql, total: number, qu
 }
 
 /** A tsvector's text form (`'lexeme':1,5 'other':3`): each lexeme's number of positions, and their total. */
-export function termFrequencies(tsv: string): { counts: Map<string, number>; length: number } {
+function termFrequencies(tsv: string): { counts: Map<string, number>; length: number } {
   const counts = new Map<string, number>();
   let length = 0;
   for (const m of tsv.matchAll(/'((?:[^'\\]|''|\\.)*)'(?::([0-9A-D,]+))?/g)) {
