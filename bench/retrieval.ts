@@ -8,8 +8,9 @@
  * carries 75 % of each one's energy, as unrelated e5 passages have cosine ≈ 0.75–0.8), in 100
  * topics, each vector its topic plus its own noise. Queries are fresh draws from the same
  * topics, so their nearest neighbours are the close members of one crowded topic: the hard case
- * for a prefilter. The query "embedder" hands back those vectors; the embedding service is
- * measured on its own below.
+ * for a prefilter. Their texts are 12 words of a Zipf-distributed vocabulary, queries 3, so the
+ * text half meets common and rare words as in real text. The query "embedder" hands back the
+ * queries' vectors; the embedding service is measured on its own below.
  */
 import { loadConfig } from '../src/config.js';
 import { createDb, type Db } from '../src/db/client.js';
@@ -25,7 +26,8 @@ import { percentile } from './lib.js';
 const DIMS = 384;
 const TOPICS = 100;
 const FILE_CHUNKS = 1_000;
-const WORDS = ['alpha', 'beta', 'gamma', 'delta', 'river', 'stone', 'engine', 'market', 'garden', 'signal', 'harbor', 'violet', 'copper', 'orbit', 'lantern', 'meadow'];
+/** Texts draw words from a Zipf distribution over this many (as natural language does): a few in most chunks, most in few. */
+const VOCABULARY = 20_000;
 
 /** mulberry32, seeded: the same stores and queries in every run. */
 function prng(seed: number) {
@@ -57,7 +59,8 @@ function cone(seed: number) {
   };
 }
 
-const words = (random: () => number, n: number) => Array.from({ length: n }, () => WORDS[Math.floor(random() * WORDS.length)]).join(' ');
+/** `n` words, word k (from 1) drawn with probability ∝ 1/k: by inverting the continuous CDF, k ≈ VOCABULARY^u. */
+const words = (random: () => number, n: number) => Array.from({ length: n }, () => `w${Math.floor(VOCABULARY ** random())}`).join(' ');
 
 /** The store and its files, each file's chunks written through replaceChunks; the file ids and the milliseconds it took. */
 async function storeWithFiles(db: Db, storeId: string, files: ChunkInput[][]): Promise<{ fileIds: string[]; ms: number }> {
@@ -108,7 +111,7 @@ export async function retrievalAtSize(databaseUrl: string, size: number, queries
     await db.$executeRawUnsafe('VACUUM ANALYZE chunks');
     const [{ mb }] = await db.$queryRaw<[{ mb: number }]>`SELECT pg_relation_size('chunks_vector_store_id_file_id_id_sketch_idx') / 1048576.0 AS mb`;
 
-    const probes = Array.from({ length: queries }, (_, i) => ({ text: `${words(random, 3)} query ${i}`, vector: draw() }));
+    const probes = Array.from({ length: queries }, (_, i) => ({ text: `${words(random, 3)} q${i}`, vector: draw() }));
     const byText = new Map(probes.map((p) => [p.text, p.vector]));
     const embedder: Embedder = { embed: async (texts) => texts.map((t) => byText.get(t)!) };
     const stored = files.flatMap((chunks, f) => chunks.map((c, seq) => ({ key: `${fileIds[f]}:${seq}`, v: c.embedding })));
