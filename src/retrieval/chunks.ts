@@ -44,7 +44,9 @@ const CENTER_SAMPLE = 256;
  * while fewer than CENTER_SAMPLE chunks of that dimension were ever written: those are written
  * without a sketch. With `batch`, the embeddings about to be written, the chunk that reaches
  * CENTER_SAMPLE sets the center to the mean of all of them and sketches the earlier ones, once.
- * Concurrent writers race on the insert: the first wins, the others read its center.
+ * Concurrent writers race on the insert: the first wins, the others read its center. (A write
+ * still uncommitted when the center is set keeps its chunks unsketched: the LSH prefilter never
+ * offers them, text search and exact scans still find them. It can happen once per dimension.)
  */
 export async function sketchCenter(tx: Tx, dims: number, batch?: Float32Array[]): Promise<Float32Array | null> {
   const read = async () => {

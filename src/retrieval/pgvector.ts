@@ -35,7 +35,11 @@ const versionOk = (v: string) => {
 
 const ready = new WeakMap<Db, Promise<boolean>>();
 
-/** Whether searches on `db` use pgvector: the extension is recent enough and the column is there. Asked once per process. */
+/**
+ * Whether searches on `db` use pgvector: the extension is recent enough and the column is there.
+ * Asked once per process: a worker started before the API first set pgvector up keeps the LSH
+ * path (still correct) until it restarts.
+ */
 export function usesPgvector(db: Db): Promise<boolean> {
   let known = ready.get(db);
   if (!known) {
