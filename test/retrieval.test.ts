@@ -280,7 +280,8 @@ describe('the LSH path (a store above the exact-scan size)', () => {
     await addFile(db, big, { filename: 'fillers.md', chunks: fillers });
     // The center is set by now (more than 256 chunks were written), and the chunks written before it were sketched then.
     expect(await db.sketchCenter.findUnique({ where: { dims: corpus[0]!.embedding.length } })).not.toBeNull();
-    expect(await db.$queryRaw`SELECT count(*)::int AS n FROM chunks WHERE sketch IS NULL`).toEqual([{ n: 0 }]);
+    const bytes = corpus[0]!.embedding.length * 4;
+    expect(await db.$queryRaw`SELECT count(*)::int AS n FROM chunks WHERE sketch IS NULL AND length(embedding) = ${bytes}`).toEqual([{ n: 0 }]);
 
     // The exact top 10 by cosine, from every stored embedding.
     const rows = await db.$queryRaw<{ file_id: string; seq: number; embedding: Uint8Array }[]>`SELECT file_id, seq, embedding FROM chunks WHERE vector_store_id = ${big}`;
