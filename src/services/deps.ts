@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { Config } from '../config.js';
 import type { Db } from '../db/client.js';
+import type { Embedder } from '../embeddings.js';
 import type { RunEventSubscriber } from '../events/subscriber.js';
 import type { Logger } from '../log.js';
 import type { ObjectStore } from '../storage.js';
@@ -14,4 +15,6 @@ export interface Deps {
   events: RunEventSubscriber;
   /** The S3 bucket file content lives in. */
   storage: ObjectStore;
+  /** The embeddings endpoint search queries are embedded with. */
+  embedder: Embedder;
 }
