@@ -1,3 +1,4 @@
+import { toFile } from 'openai';
 import { describe, expect, it } from 'vitest';
 import { client, failure, getJson } from './support/client.js';
 import { messagesContaining, sql } from './support/db.js';
@@ -78,10 +79,11 @@ describe('threads', () => {
 describe('messages', () => {
   it('creates (string or parts), retrieves, modifies and deletes', async () => {
     const thread = await openai.beta.threads.create();
+    const file = await openai.files.create({ file: await toFile(Buffer.from('San Francisco: fog in the morning.'), 'weather.txt'), purpose: 'assistants' });
     const m = await openai.beta.threads.messages.create(thread.id, {
       role: 'user',
       content: "What's the weather in San Francisco?",
-      attachments: [{ file_id: 'file-1', tools: [{ type: 'file_search' }] }],
+      attachments: [{ file_id: file.id, tools: [{ type: 'file_search' }] }],
       metadata: { a: 'b' },
     });
     expect(m).toMatchObject({
@@ -90,7 +92,7 @@ describe('messages', () => {
       role: 'user',
       status: 'completed',
       content: [{ type: 'text', text: { value: "What's the weather in San Francisco?", annotations: [] } }],
-      attachments: [{ file_id: 'file-1', tools: [{ type: 'file_search' }] }],
+      attachments: [{ file_id: file.id, tools: [{ type: 'file_search' }] }],
       metadata: { a: 'b' },
       assistant_id: null,
       run_id: null,
