@@ -152,6 +152,22 @@ describe('file_search in a response', { timeout: 120_000 }, () => {
     expect(await sql('SELECT id FROM responses WHERE model = $1', [model])).toEqual([]);
   });
 
+  it('along a previous_response_id chain the markers number on: the second search is 1', async () => {
+    const first = await openai.responses.create({ model: await scripted('lighthouse flash', 'Twice 【0:0†lighthouse.md】.'), input: 'flash?', tools: [fs()] });
+    const marker = '【1:0†bakery.md】';
+    const model = await scripted('sourdough proving time', `Eighteen hours ${marker}, and twice 【0:0†lighthouse.md】.`);
+    const second = await openai.responses.create({ model, input: 'and the sourdough?', previous_response_id: first.id, tools: [fs()] });
+    const [, read] = await llm().requests(model);
+    expect((read.messages.at(-1) as { content: string }).content).toContain(marker);
+    const text = second.output_text;
+    expect(messageOf(second).content[0]).toMatchObject({
+      annotations: [
+        { type: 'file_citation', file_id: byName.get('bakery.md'), filename: 'bakery.md', index: text.indexOf(marker) },
+        { type: 'file_citation', file_id: byName.get('lighthouse.md'), filename: 'lighthouse.md', index: text.indexOf('【0:0') },
+      ],
+    });
+  });
+
   it('a background response searches too', async () => {
     const marker = '【0:0†orchard.md】';
     const model = await scripted('when are russets picked', `In late October ${marker}.`);
