@@ -211,7 +211,7 @@ describe('code_interpreter in a response', () => {
 });
 
 describe('code_interpreter tool shapes', () => {
-  it('bad shapes are 400s naming the parameter; file_search is not here yet', async () => {
+  it('bad shapes are 400s naming the parameter', async () => {
     const fileId = await upload('x.txt', 'x');
     const cases: [unknown[], string, RegExp?][] = [
       [[{ type: 'code_interpreter', container: 'cntr_abc' }], 'tools[0].container', /Containers are not available on this server/],
@@ -219,7 +219,6 @@ describe('code_interpreter tool shapes', () => {
       [[{ type: 'code_interpreter', container: { type: 'manual' } }], 'tools[0].container'],
       [[{ type: 'code_interpreter', container: { type: 'auto', file_ids: 'file-1' } }], 'tools[0].container'],
       [[CI, { type: 'code_interpreter', container: { type: 'auto', file_ids: [fileId, 'file-missing'] } }], 'tools[1].container.file_ids[1]', /No file found with id 'file-missing'/],
-      [[{ type: 'file_search', vector_store_ids: ['vs_1'] }], 'tools[0].type', /The 'file_search' tool is not available on this server yet/],
     ];
     for (const [tools, param, message] of cases) {
       const err = await failure(openai.responses.create({ model: 'm', input: 'x', tools } as never));

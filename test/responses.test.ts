@@ -193,7 +193,7 @@ describe('bad input', () => {
       [{ input: 'x' }, 'model'],
       [{ model: 'm', input: 'x', temperature: 3 }, 'temperature'],
       [{ model: 'm', input: 'x', bogus: 1 }, 'bogus'],
-      [{ model: 'm', input: 'x', tools: [{ type: 'file_search', vector_store_ids: ['vs_1'] }] }, 'tools[0].type'],
+      [{ model: 'm', input: 'x', tools: [{ type: 'file_search' }] }, 'tools[0].vector_store_ids'],
       [{ model: 'm', input: 'x', tools: [{ type: 'code_interpreter', container: 'cntr_1' }] }, 'tools[0].container'],
       [{ model: 'm', input: 'x', truncation: 'sometimes' }, 'truncation'],
       [{ model: 'm', input: 'x', background: true, store: false }, 'background'],

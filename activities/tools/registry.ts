@@ -67,7 +67,7 @@ export interface ServerTool {
  * `tools` before anything starts (it has no registry of its own), and a registry refuses a
  * tool whose Responses side is not listed here, which no request could reach.
  */
-export const RESPONSE_SERVER_TOOLS: ReadonlySet<string> = new Set(['code_interpreter']);
+export const RESPONSE_SERVER_TOOLS: ReadonlySet<string> = new Set(['code_interpreter', 'file_search']);
 
 /** A server tool's output item in a response, stored whole (src/wire/response-items.ts hides what `include` did not ask for). */
 export type ServerToolItem = ResponseCodeInterpreterToolCall | ResponseFileSearchToolCall;
@@ -102,8 +102,12 @@ export interface ResponsesToolSide {
   written(item: ServerToolItem, call: ModelCall, at: ItemAt): { item: ServerToolItem; events: UnnumberedEvent[] };
   /** Runs the call: the item with its outputs, and the events before its `output_item.done`. */
   execute(item: ServerToolItem, ctx: ResponseToolContext, at: ItemAt): Promise<{ item: ServerToolItem; events: UnnumberedEvent[] }>;
-  /** The call and its output as the model reads them on the next turn (null: not run yet). */
-  transcript(item: ServerToolItem): { call: ToolCall; output: string | null };
+  /**
+   * The call and its output as the model reads them on the next turn (null: not run yet).
+   * `ordinal`: its place among the items of its type the response sees, from 0 (file_search
+   * numbers its citation markers by it).
+   */
+  transcript(item: ServerToolItem, ordinal: number): { call: ToolCall; output: string | null };
   /** What the model is told besides the tool's description for this response (its files, say). */
   instructions?(response: ResponseRecord): Promise<string | undefined>;
 }

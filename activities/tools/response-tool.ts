@@ -24,7 +24,7 @@ export function responseToolActivity(db: Db, tools: ToolRegistry, log: Logger) {
     const pending = response.output.find((i) => i.id === itemId);
     const tool = pending && tools.itemTool(pending.type);
     if (!pending || !tool) throw ApplicationFailure.nonRetryable(`No server tool runs item ${itemId} of response ${responseId}`, 'server_error');
-    if (tool.side.transcript(pending as never).output !== null) return;
+    if (tool.side.transcript(pending as never, 0).output !== null) return;
     const outputIndex = await streamIndexOf(db, responseId, itemId);
     const at = { output_index: outputIndex ?? response.output.indexOf(pending), item_id: itemId };
 

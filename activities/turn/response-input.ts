@@ -28,7 +28,14 @@ export function responseInput(response: ResponseRecord, items: Item[], tools: To
   const out: ChatMessage[] = [];
   const system = [response.instructions, ...toolNotes].filter(Boolean).join('\n\n');
   if (system) out.push({ role: 'system', content: system });
-  for (const item of items) add(out, item, tools);
+  // Each server item's place among the items of its type, as file_search numbers its markers.
+  const ordinals = new Map<string, number>();
+  for (const item of items) {
+    const type = item.type ?? 'message';
+    const ordinal = ordinals.get(type) ?? 0;
+    ordinals.set(type, ordinal + 1);
+    add(out, item, tools, ordinal);
+  }
   return out;
 }
 
@@ -45,12 +52,12 @@ const fromMessage = (m: MessageRecord): Item => ({
   content: m.content.map((p) => (p.type === 'text' ? { type: 'input_text', text: p.text.value } : p.type === 'image_url' ? { type: 'input_image', image_url: p.image_url.url } : { type: 'input_image', file_id: p.type === 'image_file' ? p.image_file.file_id : '' })),
 });
 
-function add(out: ChatMessage[], item: Item, tools: ToolRegistry): void {
+function add(out: ChatMessage[], item: Item, tools: ToolRegistry, ordinal: number): void {
   const type = item.type ?? 'message';
   if (type === 'function_call') return addCall(out, { id: String(item.call_id), name: String(item.name), arguments: String(item.arguments) });
   const server = tools.itemTool(type);
   if (server) {
-    const seen = server.side.transcript(item as never);
+    const seen = server.side.transcript(item as never, ordinal);
     // A call that never ran is left out: chat models want every call answered.
     if (seen.output === null) return;
     addCall(out, seen.call);

@@ -8,6 +8,7 @@ import type { RunOutcome } from '../../src/run-status.js';
 import * as ev from '../../src/wire/response-events.js';
 import { itemToWire } from '../../src/wire/response-items.js';
 import { addUsage, endResponse, saveTurn, type ResponseBegun } from '../response-state.js';
+import { citationsIn, responseCitable } from '../tools/file-search.js';
 import type { ContextItem, ModelCall, ResponsesToolSide, ServerToolItem, ToolRegistry } from '../tools/registry.js';
 import type { ResponseTurnResult } from '../types.js';
 import { filePathAnnotations } from './assistants-projector.js';
@@ -77,9 +78,8 @@ export class ResponsesProjector implements TurnProjector<ResponseTurnResult> {
   }
 
   /**
-   * The events closing the open message, which joins the output. Its links to files this
-   * response's code wrote are `container_file_citation` annotations, each announced before the
-   * text is done.
+   * The events closing the open message, which joins the output. Its citations (`#citations`)
+   * are its annotations, each announced before the text is done.
    */
   #closeMessage(text: string, status: 'completed' | 'incomplete'): ev.UnnumberedEvent[] {
     const m = this.#message;
@@ -96,7 +96,23 @@ export class ResponsesProjector implements TurnProjector<ResponseTurnResult> {
     ];
   }
 
+  /**
+   * The answer's annotations in text order: a `file_citation` at each marker of a file_search
+   * result the response's model read (file-search.ts `citationMarker`; `index` is where the
+   * marker starts, in code points), and a `container_file_citation` for each link to a file
+   * its code wrote.
+   */
   #citations(text: string): ev.Annotation[] {
+    const citable = responseCitable(this.context);
+    const ids = new Map([...citable].map(([key, r]) => [key, r.fileId]));
+    const names = new Map([...citable.values()].map((r) => [r.fileId, r.filename]));
+    const cited = citationsIn(text, ids).map((c) => ({ at: c.start, annotation: { type: 'file_citation' as const, file_id: c.fileId, filename: names.get(c.fileId) ?? '', index: c.start } }));
+    const linked = this.#containerCitations(text).map((a) => ({ at: a.start_index, annotation: a }));
+    return [...cited, ...linked].sort((a, b) => a.at - b.at).map((a) => a.annotation);
+  }
+
+  #containerCitations(text: string): Extract<ev.Annotation, { type: 'container_file_citation' }>[] {
+    if (this.response.toolFiles.length === 0) return [];
     const files = new Map(this.response.toolFiles.map((f) => [f.path, f.file_id]));
     const containers = new Map(this.response.toolFiles.map((f) => [f.file_id, this.#containerOfCall(f.call_id)]));
     return filePathAnnotations(text, files).map((a) => ({

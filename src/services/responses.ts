@@ -6,6 +6,7 @@ import { RESPONSE_SERVER_TOOLS } from '../../activities/tools/registry.js';
 import { responseRun, type ResponseWorkflowInput } from '../../workflows/response.js';
 import { allItems, appendItems } from '../db/conversation-items.js';
 import { fileById, type findFile } from '../db/files.js';
+import { vectorStoreExpired, vectorStoresByIds } from '../db/vector-stores.js';
 import { pageInOrder, type PageQuery } from '../db/pagination.js';
 import * as responses from '../db/responses.js';
 import { holdNewRun } from '../db/run-lock.js';
@@ -99,9 +100,21 @@ function assistantToolsOf(tools: Tool[]): AssistantTool[] {
   });
 }
 
-/** Every file a code_interpreter container names must exist, before anything is written. */
+/**
+ * Every file a code_interpreter container names must exist, and every store a file_search
+ * tool names must exist and not have expired, before anything is written.
+ */
 async function checkToolFiles(tx: Parameters<typeof findFile>[0], tools: Tool[]): Promise<void> {
   for (const [i, t] of tools.entries()) {
+    if (t.type === 'file_search') {
+      const found = new Map((await vectorStoresByIds(tx, t.vector_store_ids)).map((s) => [s.id, s]));
+      for (const [j, id] of t.vector_store_ids.entries()) {
+        const param = `tools[${i}].vector_store_ids[${j}]`;
+        const store = found.get(id);
+        if (!store) throw new NotFoundError('vector store', id, undefined, param);
+        if (store.expired) throw vectorStoreExpired(id, param);
+      }
+    }
     if (t.type !== 'code_interpreter' || typeof t.container === 'string') continue;
     for (const [j, fileId] of (t.container.file_ids ?? []).entries()) {
       if (!(await fileById(tx, fileId))) throw new InvalidInputError(`No file found with id '${fileId}'.`, `tools[${i}].container.file_ids[${j}]`);
@@ -124,7 +137,7 @@ function inputItemsOf(input: string | ResponseInputItem[]): responses.StoredInpu
 /** The request fields the wire echoes, with OpenAI's defaults. */
 function echoed(input: ResponseInput): responses.EchoedRequest {
   return {
-    tools: (input.tools ?? []).map((t) => (t.type === 'function' ? { ...t, description: t.description ?? null, strict: t.strict ?? true } : t)),
+    tools: (input.tools ?? []).map(echoedTool),
     tool_choice: input.tool_choice ?? 'auto',
     parallel_tool_calls: input.parallel_tool_calls ?? true,
     temperature: input.temperature ?? null,
@@ -140,6 +153,15 @@ function echoed(input: ResponseInput): responses.EchoedRequest {
     prompt_cache_key: input.prompt_cache_key ?? null,
     include: input.include ?? [],
   };
+}
+
+/** A tool as the response shows it, with OpenAI's defaults filled in. */
+function echoedTool(t: Tool): Tool {
+  if (t.type === 'function') return { ...t, description: t.description ?? null, strict: t.strict ?? true };
+  if (t.type === 'file_search') {
+    return { ...t, filters: t.filters ?? null, max_num_results: t.max_num_results ?? 20, ranking_options: { ranker: 'auto', score_threshold: 0, ...t.ranking_options } };
+  }
+  return t;
 }
 
 export const getResponse = ({ db }: Deps, id: string) => responses.findResponse(db, id);

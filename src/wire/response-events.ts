@@ -59,6 +59,10 @@ export const codeInterpreterEvent = (at: ItemAt, phase: 'in_progress' | 'interpr
 export const codeDelta = (at: ItemAt, delta: string): UnnumberedEvent => ({ type: 'response.code_interpreter_call_code.delta', ...at, delta });
 export const codeDone = (at: ItemAt, code: string): UnnumberedEvent => ({ type: 'response.code_interpreter_call_code.done', ...at, code });
 
+/** file_search_call's own events, in OpenAI's order: in_progress, searching, completed. */
+export const fileSearchEvent = (at: ItemAt, phase: 'in_progress' | 'searching' | 'completed'): UnnumberedEvent =>
+  ({ type: `response.file_search_call.${phase}`, ...at }) as UnnumberedEvent;
+
 /** Numbers events from `next` on. */
 export const numbered = (events: UnnumberedEvent[], next: number): ResponseStreamEvent[] => events.map((e, i) => ({ ...e, sequence_number: next + i }) as ResponseStreamEvent);
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Metadata, prefixedId, Temperature, TopP } from '../schemas.js';
+import { Filter } from '../vector-stores/search-schemas.js';
 
 /** The Responses API's request bodies (its reference's limits; unknown fields are refused). */
 
@@ -53,10 +54,16 @@ const FunctionTool = z.strictObject({
 });
 const FileSearchTool = z.strictObject({
   type: z.literal('file_search'),
-  vector_store_ids: z.array(z.string()),
-  filters: z.record(z.string(), z.unknown()).nullish(),
+  vector_store_ids: z.array(z.string().min(1)),
+  filters: Filter.nullish(),
   max_num_results: z.number().int().min(1).max(50).optional(),
-  ranking_options: z.record(z.string(), z.unknown()).optional(),
+  ranking_options: z
+    .strictObject({
+      ranker: z.enum(['auto', 'default-2024-11-15']).optional(),
+      score_threshold: z.number().min(0).max(1).optional(),
+      hybrid_search: z.strictObject({ embedding_weight: z.number().min(0), text_weight: z.number().min(0) }).optional(),
+    })
+    .optional(),
 });
 const CodeInterpreterTool = z.strictObject({
   type: z.literal('code_interpreter'),
