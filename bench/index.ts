@@ -67,7 +67,7 @@ const CFG = {
       .filter(Boolean)
       .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
   ) as Record<string, string>,
-  only: new Set((process.env.BENCH_ONLY ?? 'a,b,c,d,e,f,r').split(',').map((s) => s.trim())),
+  only: new Set((process.env.BENCH_ONLY ?? 'a,b,c,d,e,f,g,r').split(',').map((s) => s.trim())),
 };
 
 const cores = availableParallelism();
@@ -596,6 +596,54 @@ async function sectionLatency(h: Harness, openai: OpenAI, temporal: Client, whic
   }
 }
 
+// ---- g. a Responses request on the same engine ----
+
+/** One streamed foreground response: ms to the first output_text delta and to response.completed. */
+async function throughResponses(openai: OpenAI, model: string): Promise<{ first: number; total: number }> {
+  const t0 = now();
+  const stream = await openai.responses.create({ model, input: 'hi', stream: true, store: true });
+  let first = NaN;
+  let completed = false;
+  for await (const e of stream) {
+    if (e.type === 'response.output_text.delta' && Number.isNaN(first)) first = now() - t0;
+    if (e.type === 'response.completed') completed = true;
+  }
+  if (!completed) throw new Error('the response did not complete');
+  return { first, total: now() - t0 };
+}
+
+/**
+ * The Responses path against the Assistants path, interleaved in the same run with the models
+ * of c (200 ms to the first token) and d (one chunk after 100 ms): the target is that a
+ * response is within 5 % of a run, since both are a workflow on the same turn engine.
+ */
+async function sectionResponses(openai: OpenAI) {
+  say(`\n== g. Responses against Assistants, same models as c and d; median of ${CFG.samples} ==`);
+  for (const [which, model, reply] of [
+    ['c', 'bench-g-ttft', { text: 'Hello there! How can I help you today?', firstTokenDelayMs: 200 }],
+    ['d', 'bench-g-total', { text: 'Done, all good.', firstTokenDelayMs: 100, chunkSize: 1000 }],
+  ] as const) {
+    scriptModel(model, reply);
+    const assistant = await openai.beta.assistants.create({ model, name: `bench g${which}` });
+    const runs: { first: number; total: number }[] = [];
+    const responses: { first: number; total: number }[] = [];
+    for (let i = -2; i < CFG.samples; i++) {
+      const r = await throughServer(openai, assistant.id, model);
+      const p = await throughResponses(openai, model);
+      if (i >= 0) {
+        runs.push(r);
+        responses.push(p);
+      }
+    }
+    const key = which === 'c' ? 'first' : 'total';
+    const ours = median(responses.map((x) => x[key]));
+    const base = median(runs.map((x) => x[key]));
+    const metric = which === 'c' ? 'Responses streaming TTFT p50 (ratio to a run)' : 'Responses total time p50 (ratio to a run)';
+    say(`${metric}: responses ${fmt(ours, 1)} ms, runs ${fmt(base, 1)} ms`);
+    rows.push({ section: 'g', metric, target: 'ratio <= 1.05', measured: `${fmt(ours, 1)} ms (ratio ${fmt(ours / base, 2)})`, baseline: `Assistants run ${fmt(base, 1)} ms`, verdict: verdict(ours / base <= 1.05) });
+  }
+}
+
 // ---- e. delta transport ----
 
 async function sectionCode() {
@@ -687,6 +735,7 @@ async function main(): Promise<number> {
     ['a', 'throughput', () => sectionThroughput(h, openai)],
     ['c', 'streaming TTFT', () => sectionLatency(h, openai, temporal, 'c')],
     ['d', 'total run time', () => sectionLatency(h, openai, temporal, 'd')],
+    ['g', 'responses against runs', () => sectionResponses(openai)],
     ['e', 'delta transport', () => sectionTransport(h)],
     ['f', 'code interpreter', () => sectionCode()],
     ['r', 'retrieval', () => sectionRetrieval(h)],
