@@ -55,8 +55,10 @@ export async function sketchCenter(tx: Tx, dims: number, batch?: Float32Array[])
   };
   const known = await read();
   if (known || !batch?.length) return known;
+  // Every chunk written so far without a sketch (a few hundred at most: the center is set at
+  // CENTER_SAMPLE), so that none of them is left out of the prefilter.
   const pending = await tx.$queryRaw<{ id: bigint; embedding: Uint8Array }[]>`
-    SELECT id, embedding FROM chunks WHERE sketch IS NULL AND length(embedding) = ${dims * 4} LIMIT ${CENTER_SAMPLE}`;
+    SELECT id, embedding FROM chunks WHERE sketch IS NULL AND length(embedding) = ${dims * 4}`;
   if (pending.length + batch.length < CENTER_SAMPLE) return null;
   const earlier = pending.map((r) => embeddingOf(r.embedding));
   const all = [...earlier, ...batch];
