@@ -29,6 +29,7 @@ const EnvSchema = z.object({
   LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
   API_KEYS: optionalString,
   BODY_LIMIT: z.string().default('2mb'),
+  CORS_ORIGINS: optionalString,
 
   DATABASE_URL: optionalString,
   POSTGRES_PORT: port.default(54329),
@@ -116,6 +117,8 @@ export interface Config {
   logLevel: Env['LOG_LEVEL'];
   apiKeys: string[] | null;
   bodyLimit: string;
+  /** Origins whose pages may call the API (`*`: any); null: no CORS. */
+  corsOrigins: string[] | null;
   postgres: { url?: string; embeddedPort: number };
   temporal: {
     address?: string;
@@ -227,6 +230,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     apiKeys: e.API_KEYS ? e.API_KEYS.split(',').map((k) => k.trim()).filter(Boolean) : null,
     bodyLimit: e.BODY_LIMIT,
+    corsOrigins: e.CORS_ORIGINS ? e.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean) : null,
     postgres: { url: e.DATABASE_URL, embeddedPort: e.POSTGRES_PORT },
     temporal: {
       address: e.TEMPORAL_ADDRESS,

@@ -7,6 +7,7 @@ import { invalidUrl, toApiError, unauthorized } from './errors.js';
 import { idempotency } from './idempotency.js';
 import { assistantRoutes } from './assistants/routes.js';
 import { assistantsV1Hints } from './assistants-v1.js';
+import { corsFor } from './cors.js';
 import { jsonBody } from './body.js';
 import { fileRoutes } from './files/routes.js';
 import { healthRoutes, type HealthCheck } from './health/routes.js';
@@ -44,6 +45,7 @@ export function createApp(deps: Deps, health: HealthCheck): Koa {
 
   app.use(requestContext(deps));
   app.use(errors());
+  app.use(corsFor(deps.config.corsOrigins));
   app.use(stripVersionPrefix);
   app.use(open.routes());
   app.use(auth(deps.config.apiKeys));
