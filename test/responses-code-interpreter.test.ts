@@ -4,9 +4,10 @@
  * sandbox as runs, test/code-interpreter.test.ts), and the model's next turn reads the outputs.
  */
 import { toFile } from 'openai';
-import type { Response, ResponseCodeInterpreterToolCall, ResponseOutputMessage, ResponseStreamEvent } from 'openai/resources/responses/responses';
+import type { Response, ResponseCodeInterpreterToolCall, ResponseOutputMessage } from 'openai/resources/responses/responses';
 import { describe, expect, it } from 'vitest';
 import { client, failure, llm, uniqueModel } from './support/client.js';
+import { eventTypes, recordStream } from './support/response-streams.js';
 
 const openai = client();
 const CI = { type: 'code_interpreter' as const, container: { type: 'auto' as const } };
@@ -64,12 +65,9 @@ describe('code_interpreter in a response', () => {
     const code = 'for i in range(3):\n    print("line", i)';
     const model = await scripted([code], ['Three lines.']);
     const stream = openai.responses.stream({ model, input: 'print lines', tools: [CI], include: ['code_interpreter_call.outputs'] });
-    const events: ResponseStreamEvent[] = [];
-    stream.on('event', (e) => events.push(e));
-    const final = await stream.finalResponse();
+    const { events, final } = await recordStream(stream);
     expect(events.map((e) => e.sequence_number)).toEqual(events.map((_, i) => i));
-    const types = events.map((e) => e.type).filter((t, i, all) => !(t.endsWith('.delta') && all[i - 1] === t));
-    expect(types).toEqual([
+    expect(eventTypes(events)).toEqual([
       'response.created',
       'response.in_progress',
       'response.output_item.added',

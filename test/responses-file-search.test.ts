@@ -6,9 +6,10 @@
  * `file_citation` annotations.
  */
 import { toFile } from 'openai';
-import type { Response, ResponseFileSearchToolCall, ResponseOutputMessage, ResponseStreamEvent } from 'openai/resources/responses/responses';
+import type { Response, ResponseFileSearchToolCall, ResponseOutputMessage } from 'openai/resources/responses/responses';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { client, failure, llm, uniqueModel } from './support/client.js';
+import { eventTypes, recordStream } from './support/response-streams.js';
 import { sql } from './support/db.js';
 
 const openai = client();
@@ -82,12 +83,9 @@ describe('file_search in a response', { timeout: 120_000 }, () => {
     const marker = '【0:0†bakery.md】';
     const model = await scripted('sourdough proving time', `Eighteen hours ${marker}.`);
     const stream = openai.responses.stream({ model, input: 'How long is the sourdough proved?', tools: [fs()], include: ['file_search_call.results'] });
-    const events: ResponseStreamEvent[] = [];
-    stream.on('event', (e) => events.push(e));
-    const final = await stream.finalResponse();
+    const { events, final } = await recordStream(stream);
     expect(events.map((e) => e.sequence_number)).toEqual(events.map((_, i) => i));
-    const types = events.map((e) => e.type).filter((t, i, all) => !(t.endsWith('.delta') && all[i - 1] === t));
-    expect(types).toEqual([
+    expect(eventTypes(events)).toEqual([
       'response.created',
       'response.in_progress',
       'response.output_item.added',

@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { client, failure, llm, uniqueModel } from './support/client.js';
+import { eventTypes, recordStream } from './support/response-streams.js';
 
 const openai = client();
 
@@ -121,16 +122,13 @@ describe('streaming', () => {
   it('responses.stream(): OpenAI event order and sequence numbers, finalResponse()', async () => {
     const model = await scripted([{ text: 'Streaming works fine.', chunkSize: 5 }]);
     const stream = openai.responses.stream({ model, input: 'stream please' });
-    const events: { type: string; sequence_number: number }[] = [];
     let text = '';
-    stream.on('event', (e) => events.push(e));
     stream.on('response.output_text.delta', (e) => (text += e.delta));
-    const final = await stream.finalResponse();
+    const { events, final } = await recordStream(stream);
     expect(final).toMatchObject({ status: 'completed', output_text: 'Streaming works fine.' });
     expect(text).toBe('Streaming works fine.');
     expect(events.map((e) => e.sequence_number)).toEqual(events.map((_, i) => i));
-    const types = events.map((e) => e.type).filter((t, i, all) => t !== 'response.output_text.delta' || all[i - 1] !== t);
-    expect(types).toEqual([
+    expect(eventTypes(events)).toEqual([
       'response.created',
       'response.in_progress',
       'response.output_item.added',
