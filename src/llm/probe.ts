@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { demoModelPath } from './local.js';
+import { localModelPath } from './local.js';
 import { normaliseBaseUrl } from './openai-compatible.js';
 import type { LlmConfig } from './index.js';
 
@@ -9,8 +9,8 @@ import type { LlmConfig } from './index.js';
  * there if its GGUF file is. Throws, with the URL, when it is not.
  */
 export async function probeModelServer(cfg: Pick<LlmConfig, 'modelUrl'>, timeoutMs: number): Promise<void> {
-  if (cfg.modelUrl.startsWith('local:')) {
-    const path = cfg.modelUrl.slice('local:'.length) || demoModelPath();
+  const path = localModelPath(cfg.modelUrl);
+  if (path !== undefined) {
     if (!existsSync(path)) throw new Error(`model file ${path} does not exist (MODEL_URL)`);
     return;
   }
