@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { bearerKey } from './bearer.js';
 import type { RunOutcome } from './run-status.js';
 
 /**
@@ -69,7 +70,7 @@ export interface MetricsAccess {
  */
 export function metricsAccess(authorization: string | undefined, access: MetricsAccess): 'ok' | 'unauthorized' | 'forbidden' {
   if (access.key === undefined) return access.apiKeys ? 'forbidden' : 'ok';
-  const given = /^Bearer\s+(.+)$/i.exec(authorization ?? '')?.[1]?.trim() ?? '';
+  const given = bearerKey(authorization) ?? '';
   return given.length === access.key.length && timingSafeEqual(Buffer.from(given), Buffer.from(access.key)) ? 'ok' : 'unauthorized';
 }
 

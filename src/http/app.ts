@@ -1,6 +1,7 @@
 import Router from '@koa/router';
 import Koa from 'koa';
 import { randomBytes } from 'node:crypto';
+import { bearerKey } from '../bearer.js';
 import { metrics } from '../metrics.js';
 import type { Deps } from '../services/deps.js';
 import { invalidUrl, toApiError, unauthorized } from './errors.js';
@@ -110,8 +111,7 @@ function auth(keys: string[] | null): Koa.Middleware {
   const allowed = keys ? new Set(keys) : null;
   return async (ctx, next) => {
     if (allowed) {
-      const match = /^Bearer\s+(.+)$/i.exec(ctx.get('authorization'));
-      const key = match?.[1]?.trim();
+      const key = bearerKey(ctx.get('authorization'));
       if (!key || !allowed.has(key)) throw unauthorized(key);
     }
     await next();

@@ -1,4 +1,5 @@
 import type Router from '@koa/router';
+import { bearerKey } from '../../bearer.js';
 import { metricsAccess, registry, type MetricsAccess } from '../../metrics.js';
 import { ApiError, unauthorized } from '../errors.js';
 
@@ -6,7 +7,7 @@ import { ApiError, unauthorized } from '../errors.js';
 export function metricsRoutes(router: Router, access: MetricsAccess): void {
   router.get('/metrics', async (ctx) => {
     const allowed = metricsAccess(ctx.get('authorization'), access);
-    if (allowed === 'unauthorized') throw unauthorized(/^Bearer\s+(.+)$/i.exec(ctx.get('authorization'))?.[1]?.trim());
+    if (allowed === 'unauthorized') throw unauthorized(bearerKey(ctx.get('authorization')));
     if (allowed === 'forbidden') {
       throw new ApiError(403, 'Metrics need their own key on a server with API_KEYS: set METRICS_API_KEY and scrape with it.', 'invalid_request_error', null, 'metrics_key_required');
     }
