@@ -12,6 +12,7 @@
  * text half meets common and rare words as in real text. The query "embedder" hands back the
  * queries' vectors; the embedding service is measured on its own below.
  */
+import { DEFAULT_PROJECT_ID } from '../src/tenancy/authenticator.js';
 import { loadConfig } from '../src/config.js';
 import { createDb, type Db } from '../src/db/client.js';
 import { createEmbedder, type Embedder } from '../src/embeddings.js';
@@ -64,14 +65,14 @@ const words = (random: () => number, n: number) => Array.from({ length: n }, () 
 
 /** The store and its files, each file's chunks written through replaceChunks; the file ids and the milliseconds it took. */
 async function storeWithFiles(db: Db, storeId: string, files: ChunkInput[][]): Promise<{ fileIds: string[]; ms: number }> {
-  await db.vectorStore.create({ data: { id: storeId, createdAt: 1, lastActiveAt: 1 } });
+  await db.vectorStore.create({ data: { id: storeId, projectId: DEFAULT_PROJECT_ID, createdAt: 1, lastActiveAt: 1 } });
   const t0 = performance.now();
   const fileIds: string[] = [];
   for (const chunks of files) {
     const fileId = newId('file');
     fileIds.push(fileId);
     await db.$transaction(async (tx) => {
-      await tx.file.create({ data: { id: fileId, createdAt: 1, bytes: 1, filename: `${fileId}.txt`, purpose: 'assistants', status: 'processed', objectKey: fileId } });
+      await tx.file.create({ data: { id: fileId, projectId: DEFAULT_PROJECT_ID, createdAt: 1, bytes: 1, filename: `${fileId}.txt`, purpose: 'assistants', status: 'processed', objectKey: fileId } });
       await tx.vectorStoreFile.create({ data: { fileId, vectorStoreId: storeId, createdAt: 1, status: 'completed', chunkingStrategy: { type: 'auto' } } });
       await replaceChunks(tx, storeId, fileId, chunks);
     }, { timeout: 600_000 });

@@ -13,9 +13,11 @@ import { probeModelServer } from './llm/probe.js';
 import type { HealthCheck } from './http/health/routes.js';
 import type { Logger } from './log.js';
 import { preparePgvector } from './retrieval/pgvector.js';
-import type { Deps } from './services/deps.js';
+import type { AppDeps } from './services/deps.js';
+import { Owners } from './services/ownership.js';
 import { ensureBucket, objectStore } from './storage.js';
 import { ensureSearchAttributes } from './temporal.js';
+import { Authenticator, prepareAdminKey } from './tenancy/authenticator.js';
 import { installRuntime, startWorker } from './worker.js';
 
 export interface RunningApi {
@@ -44,7 +46,8 @@ export async function startApi(config: Config, endpoints: Endpoints, log: Logger
   const events = new RunEventSubscriber(endpoints.databaseUrl, log);
   const embedder = createEmbedder(config.embeddings, endpoints.embeddingsUrl);
   await preparePgvector(db, embedder, log);
-  const deps: Deps = { db, temporal, config, log, events, storage, embedder };
+  const authenticator = new Authenticator(db, config.apiKeys, await prepareAdminKey(db, config.adminApiKey, log));
+  const deps: AppDeps = { db, temporal, config, log, events, storage, embedder, authenticator, owners: new Owners(db) };
 
   events.start();
   const health: HealthCheck = () =>

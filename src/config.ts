@@ -28,6 +28,7 @@ const EnvSchema = z.object({
   // Read by src/log.ts at import; checked here.
   LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
   API_KEYS: optionalString,
+  ADMIN_API_KEY: optionalString,
   BODY_LIMIT: z.string().default('2mb'),
   CORS_ORIGINS: optionalString,
 
@@ -116,6 +117,8 @@ export interface Config {
   dataDir: string;
   logLevel: Env['LOG_LEVEL'];
   apiKeys: string[] | null;
+  /** The organization endpoints' key; unset, one is made at first start and printed once (src/tenancy/authenticator.ts). */
+  adminApiKey?: string;
   bodyLimit: string;
   /** Origins whose pages may call the API (`*`: any); null: no CORS. */
   corsOrigins: string[] | null;
@@ -229,6 +232,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: path.resolve(e.DATA_DIR),
     logLevel: e.LOG_LEVEL,
     apiKeys: e.API_KEYS ? e.API_KEYS.split(',').map((k) => k.trim()).filter(Boolean) : null,
+    adminApiKey: e.ADMIN_API_KEY,
     bodyLimit: e.BODY_LIMIT,
     corsOrigins: e.CORS_ORIGINS ? e.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean) : null,
     postgres: { url: e.DATABASE_URL, embeddedPort: e.POSTGRES_PORT },

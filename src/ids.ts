@@ -15,6 +15,9 @@ export const ID_PREFIX = {
   functionCall: 'fc_',
   fileSearchCall: 'fs_',
   codeInterpreterCall: 'ci_',
+  project: 'proj_',
+  serviceAccount: 'svc_acct_',
+  apiKey: 'key_',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIX;

@@ -59,17 +59,17 @@ export function countRunEnded(outcome: RunOutcome, closed: unknown): void {
 export interface MetricsAccess {
   /** METRICS_API_KEY. */
   key?: string;
-  /** API_KEYS: with them and no metrics key, metrics are refused. */
-  apiKeys: string[] | null;
+  /** Whether the API needs keys (API_KEYS, or project keys issued): then, without a metrics key, metrics are refused. */
+  keyed: () => boolean | Promise<boolean>;
 }
 
 /**
  * Who may scrape: the bearer of METRICS_API_KEY, never an API key (a project's key must not
  * read every project's figures); without METRICS_API_KEY, anyone where the API is open too (no
- * API_KEYS), no one otherwise.
+ * API_KEYS and no project key issued), no one otherwise.
  */
-export function metricsAccess(authorization: string | undefined, access: MetricsAccess): 'ok' | 'unauthorized' | 'forbidden' {
-  if (access.key === undefined) return access.apiKeys ? 'forbidden' : 'ok';
+export async function metricsAccess(authorization: string | undefined, access: MetricsAccess): Promise<'ok' | 'unauthorized' | 'forbidden'> {
+  if (access.key === undefined) return (await access.keyed()) ? 'forbidden' : 'ok';
   const given = bearerKey(authorization) ?? '';
   return given.length === access.key.length && timingSafeEqual(Buffer.from(given), Buffer.from(access.key)) ? 'ok' : 'unauthorized';
 }
@@ -78,12 +78,11 @@ export function metricsAccess(authorization: string | undefined, access: Metrics
 export async function serveMetrics(host: string, port: number, access: MetricsAccess): Promise<Server> {
   const server = createServer((req, res) => {
     if (req.method !== 'GET' || req.url?.split('?')[0] !== '/metrics') return void res.writeHead(404).end();
-    const allowed = metricsAccess(req.headers.authorization, access);
-    if (allowed !== 'ok') return void res.writeHead(allowed === 'forbidden' ? 403 : 401).end();
-    registry.metrics().then(
-      (text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text),
-      () => res.writeHead(500).end(),
-    );
+    void (async () => {
+      const allowed = await metricsAccess(req.headers.authorization, access);
+      if (allowed !== 'ok') return void res.writeHead(allowed === 'forbidden' ? 403 : 401).end();
+      res.writeHead(200, { 'content-type': registry.contentType }).end(await registry.metrics());
+    })().catch(() => res.writeHead(500).end());
   });
   await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, host, resolve));
   return server;

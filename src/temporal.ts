@@ -3,7 +3,7 @@ import type { NativeConnection } from '@temporalio/worker';
 import type { Logger } from './log.js';
 
 /** Custom search attributes runs are found by in the Temporal UI (all Keyword). */
-export const SEARCH_ATTRIBUTES = ['ThreadId', 'AssistantId', 'RunStatus'] as const;
+export const SEARCH_ATTRIBUTES = ['ProjectId', 'ThreadId', 'AssistantId', 'RunStatus'] as const;
 
 /**
  * Registers the search attributes on a Temporal server that lacks them (an external one, as in

@@ -10,7 +10,7 @@ await runUntilSignal(log, async () => {
   log.level = config.logLevel;
   const worker = await startWorker(config, requireExternal(config), log);
   const { workerPort, apiKey } = config.metrics;
-  const metrics = workerPort === undefined ? undefined : await serveMetrics(config.host, workerPort, { key: apiKey, apiKeys: config.apiKeys });
+  const metrics = workerPort === undefined ? undefined : await serveMetrics(config.host, workerPort, { key: apiKey, keyed: () => config.apiKeys !== null });
   if (metrics) log.info(`worker metrics at http://${config.host}:${workerPort}/metrics`);
   return async () => {
     metrics?.close();

@@ -14,10 +14,11 @@ describe('raw statements shaped by the Prisma models', () => {
   afterAll(() => db.$disconnect());
 
   async function aThread() {
-    const thread = await db.thread.create({ data: { id: newId('thread'), createdAt: 1_700_000_000, metadata: { k: 'v' } } });
+    const thread = await db.thread.create({ data: { id: newId('thread'), projectId: 'proj_default', createdAt: 1_700_000_000, metadata: { k: 'v' } } });
     const run = await db.run.create({
       data: {
         id: newId('run'),
+        projectId: thread.projectId,
         threadId: thread.id,
         assistantId: 'asst_raw',
         createdAt: 1_700_000_001,
@@ -65,17 +66,21 @@ describe('raw statements shaped by the Prisma models', () => {
     const step = await db.runStep.create({
       data: { id: newId('step'), runId: run.id, threadId: thread.id, assistantId: 'asst_raw', key: '0:tools', createdAt: 3, type: 'tool_calls', status: 'in_progress', stepDetails: { tool_calls: [] }, modelUsage: { total_tokens: 3 } },
     });
-    const assistant = await db.assistant.create({ data: { id: newId('assistant'), createdAt: 4, model: 'm', topP: 0.9, responseFormat: { type: 'json_object' } } });
-    const file = await db.file.create({ data: { id: newId('file'), createdAt: 5, bytes: 10, filename: 'a.txt', purpose: 'assistants', status: 'processed', objectKey: 'k' } });
-    const response = await db.response.create({ data: { id: newId('response'), createdAt: 6, status: 'completed', background: false, store: true, model: 'm', conversationId: thread.id, request: { tool_choice: 'auto' } } });
+    const assistant = await db.assistant.create({ data: { id: newId('assistant'), projectId: 'proj_default', createdAt: 4, model: 'm', topP: 0.9, responseFormat: { type: 'json_object' } } });
+    const file = await db.file.create({ data: { id: newId('file'), projectId: 'proj_default', createdAt: 5, bytes: 10, filename: 'a.txt', purpose: 'assistants', status: 'processed', objectKey: 'k' } });
+    const response = await db.response.create({ data: { id: newId('response'), projectId: 'proj_default', createdAt: 6, status: 'completed', background: false, store: true, model: 'm', conversationId: thread.id, request: { tool_choice: 'auto' } } });
     const event = await db.responseEvent.create({ data: { responseId: response.id, seq: 0, event: { type: 'response.created' } } });
     const item = await db.conversationItem.create({ data: { id: newId('message'), threadId: thread.id, createdAt: 7, item: { type: 'function_call' } } });
     const idempotency = await db.idempotencyKey.create({ data: { key: newId('message'), fingerprint: 'f', status: 200, body: { ok: true } } });
-    const store = await db.vectorStore.create({ data: { id: newId('vectorStore'), createdAt: 8, lastActiveAt: 8, expiresAfter: { anchor: 'last_active_at', days: 1 } } });
+    const store = await db.vectorStore.create({ data: { id: newId('vectorStore'), projectId: 'proj_default', createdAt: 8, lastActiveAt: 8, expiresAfter: { anchor: 'last_active_at', days: 1 } } });
     const storeFile = await db.vectorStoreFile.create({ data: { fileId: file.id, vectorStoreId: store.id, createdAt: 9, status: 'completed', chunkingStrategy: { type: 'auto' }, attributes: { a: 1 } } });
     const batch = await db.vectorStoreFileBatch.create({ data: { id: newId('fileBatch'), vectorStoreId: store.id, createdAt: 10, status: 'in_progress' } });
     const chunk = await db.chunk.create({ data: { vectorStoreId: store.id, fileId: file.id, seq: 0, text: 't', tokens: 1, embedding: Buffer.from([0, 0, 128, 63]) } });
     const center = await db.sketchCenter.create({ data: { dims: 1, center: Buffer.from([0, 0, 128, 63]) } });
+    const project = await db.project.create({ data: { id: newId('project'), name: 'raw', createdAt: 11, status: 'active', maxActiveRuns: 2 } });
+    const account = await db.serviceAccount.create({ data: { id: newId('serviceAccount'), projectId: project.id, name: 'sa', role: 'member', createdAt: 12 } });
+    const apiKey = await db.apiKey.create({ data: { id: newId('apiKey'), projectId: project.id, serviceAccountId: account.id, name: 'k', hash: newId('apiKey'), redactedValue: 'sk-...x', createdAt: 13 } });
+    const organization = await db.organization.findUniqueOrThrow({ where: { id: 'org_default' } });
     // Each model's row and the condition that finds it again.
     const rows: Record<Prisma.ModelName, [object, Prisma.Sql]> = {
       Thread: [thread, Prisma.sql`id = ${thread.id}`],
@@ -93,6 +98,10 @@ describe('raw statements shaped by the Prisma models', () => {
       VectorStoreFileBatch: [batch, Prisma.sql`id = ${batch.id}`],
       Chunk: [chunk, Prisma.sql`id = ${chunk.id}`],
       SketchCenter: [center, Prisma.sql`dims = 1`],
+      Project: [project, Prisma.sql`id = ${project.id}`],
+      ServiceAccount: [account, Prisma.sql`id = ${account.id}`],
+      ApiKey: [apiKey, Prisma.sql`id = ${apiKey.id}`],
+      Organization: [organization, Prisma.sql`id = 'org_default'`],
     };
 
     for (const model of Object.values(Prisma.ModelName)) {

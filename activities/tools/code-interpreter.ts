@@ -37,7 +37,7 @@ export interface CodeInput {
  * for code_interpreter, in that order, each file once (named as `namedInputs` says, so a file
  * keeps its name from one call to the next as more arrive).
  */
-export async function codeInputs(db: Db, run: Pick<RunRecord, 'threadId' | 'toolResources'>): Promise<CodeInput[]> {
+export async function codeInputs(db: Db, run: Pick<RunRecord, 'projectId' | 'threadId' | 'toolResources'>): Promise<CodeInput[]> {
   type Resources = { code_interpreter?: { file_ids?: string[] } } | null;
   const [thread, messages] = await Promise.all([
     db.thread.findUnique({ where: { id: run.threadId }, select: { toolResources: true } }),
@@ -46,7 +46,7 @@ export async function codeInputs(db: Db, run: Pick<RunRecord, 'threadId' | 'tool
   const attached = messages.flatMap((m) =>
     (m.attachments as { file_id: string; tools?: { type: string }[] }[]).filter((a) => a.tools?.some((t) => t.type === 'code_interpreter')).map((a) => a.file_id),
   );
-  return namedInputs(db, [
+  return namedInputs(db, run.projectId, [
     ...((run.toolResources as Resources)?.code_interpreter?.file_ids ?? []),
     ...((thread?.toolResources as Resources)?.code_interpreter?.file_ids ?? []),
     ...attached,
@@ -55,12 +55,13 @@ export async function codeInputs(db: Db, run: Pick<RunRecord, 'threadId' | 'tool
 
 /**
  * Files by id (each once, in order) with the names they have under /mnt/data: a name taken by
- * an earlier file gets the file's id before its extension. Deleted files are left out.
+ * an earlier file gets the file's id before its extension. Deleted files are left out, and any
+ * of another project (which the API refused to name already).
  */
-async function namedInputs(db: Db, fileIds: string[]): Promise<CodeInput[]> {
+async function namedInputs(db: Db, projectId: string, fileIds: string[]): Promise<CodeInput[]> {
   const ids = [...new Set(fileIds)];
   if (ids.length === 0) return [];
-  const rows = await db.file.findMany({ where: { id: { in: ids } }, select: { id: true, filename: true } });
+  const rows = await db.file.findMany({ where: { id: { in: ids }, projectId }, select: { id: true, filename: true } });
   const byId = new Map(rows.map((r) => [r.id, r.filename]));
   const taken = new Set<string>();
   const inputs: CodeInput[] = [];
@@ -116,6 +117,7 @@ interface CodeRun {
 async function runCode(
   sessions: CodeSessions,
   store: FileStore,
+  projectId: string,
   session: string,
   code: string,
   inputs: CodeInput[],
@@ -125,7 +127,7 @@ async function runCode(
   const result = await sessions.run(session, code, files, ctx.signal);
   ctx.heartbeat();
   for (const f of result.files) {
-    const file = await storeFile(store, { filename: path.basename(f.name), purpose: 'assistants_output', contentType: contentTypeOf(f.name), bytes: f.bytes });
+    const file = await storeFile(store, { projectId, filename: path.basename(f.name), purpose: 'assistants_output', contentType: contentTypeOf(f.name), bytes: f.bytes });
     ctx.wrote({ path: f.name, file_id: file.id });
   }
   return { logs: result.logs || (result.error || result.images.length ? '' : '(no output)'), images: result.images };
@@ -166,8 +168,8 @@ function responsesSide(sessions: CodeSessions, store: FileStore): ResponsesToolS
     },
     async execute(stored, ctx, at) {
       const item = asItem(stored);
-      const inputs = await namedInputs(store.db, responseFileIds(ctx.response));
-      const run = await runCode(sessions, store, item.container_id, item.code ?? '', inputs, ctx);
+      const inputs = await namedInputs(store.db, ctx.response.projectId, responseFileIds(ctx.response));
+      const run = await runCode(sessions, store, ctx.response.projectId, item.container_id, item.code ?? '', inputs, ctx);
       // A figure's image is its PNG inline: the item stands on its own wherever it is shown.
       const outputs: NonNullable<ResponseCodeInterpreterToolCall['outputs']> = [
         ...(run.logs || !run.images.length ? [{ type: 'logs' as const, logs: run.logs }] : []),
@@ -181,7 +183,7 @@ function responsesSide(sessions: CodeSessions, store: FileStore): ResponsesToolS
       return { call: { id: item.id, name: NAME, arguments: JSON.stringify({ code: item.code ?? '' }) }, output };
     },
     async instructions(response) {
-      return filesNote(await namedInputs(store.db, responseFileIds(response)));
+      return filesNote(await namedInputs(store.db, response.projectId, responseFileIds(response)));
     },
   };
 }
@@ -220,11 +222,11 @@ export function codeInterpreter(sessions: CodeSessions, timeoutSeconds: number, 
     },
     async execute(stored, ctx) {
       const call = asCall(stored);
-      const run = await runCode(sessions, store, ctx.run.threadId, call.code_interpreter.input, await codeInputs(store.db, ctx.run), ctx);
+      const run = await runCode(sessions, store, ctx.run.projectId, ctx.run.threadId, call.code_interpreter.input, await codeInputs(store.db, ctx.run), ctx);
       // Figures become Files, the call's image outputs, which the run's next message shows.
       const images = [];
       for (const [i, png] of run.images.entries()) {
-        images.push(await storeFile(store, { filename: `figure-${i + 1}.png`, purpose: 'assistants_output', contentType: 'image/png', bytes: png }));
+        images.push(await storeFile(store, { projectId: ctx.run.projectId, filename: `figure-${i + 1}.png`, purpose: 'assistants_output', contentType: 'image/png', bytes: png }));
       }
       const outputs: Output[] = [
         ...(run.logs || !images.length ? [{ type: 'logs' as const, logs: run.logs }] : []),

@@ -66,15 +66,18 @@ export function fileSearchCalls(steps: readonly Pick<StepRecord, 'stepDetails'>[
  * The stores a run searches: its own `tool_resources` (its assistant's, as the run started),
  * then its thread's; those that expired or went are left out, and the rest count as used.
  */
-async function storesOf(db: Db, run: Pick<RunRecord, 'threadId' | 'toolResources'>): Promise<string[]> {
+async function storesOf(db: Db, run: Pick<RunRecord, 'projectId' | 'threadId' | 'toolResources'>): Promise<string[]> {
   type Resources = { file_search?: { vector_store_ids?: string[] } } | null;
   const thread = await db.thread.findUnique({ where: { id: run.threadId }, select: { toolResources: true } });
-  return usableStores(db, [...((run.toolResources as Resources)?.file_search?.vector_store_ids ?? []), ...((thread?.toolResources as Resources)?.file_search?.vector_store_ids ?? [])]);
+  return usableStores(db, run.projectId, [...((run.toolResources as Resources)?.file_search?.vector_store_ids ?? []), ...((thread?.toolResources as Resources)?.file_search?.vector_store_ids ?? [])]);
 }
 
-/** The stores of `ids` that can be searched (each once; those that expired or went are left out), which now count as used. */
-async function usableStores(db: Db, ids: string[]): Promise<string[]> {
-  const usable = (await vectorStoresByIds(db, [...new Set(ids)])).filter((s) => !s.expired).map((s) => s.id);
+/**
+ * The stores of `ids` that can be searched (each once; those that expired or went are left
+ * out, and any of another project, which the API refused to name already), which now count as used.
+ */
+async function usableStores(db: Db, projectId: string, ids: string[]): Promise<string[]> {
+  const usable = (await vectorStoresByIds(db, projectId, [...new Set(ids)])).filter((s) => !s.expired).map((s) => s.id);
   await Promise.all(usable.map((id) => touchVectorStore(db, id)));
   return usable;
 }
@@ -211,7 +214,7 @@ function responsesSide(db: Db, embedder: Embedder): ResponsesToolSide {
       const item = asItem(stored);
       const tool = responseToolOf(ctx.response);
       const found = await searchChunks(db, embedder, {
-        vectorStoreIds: await usableStores(db, tool?.vector_store_ids ?? []),
+        vectorStoreIds: await usableStores(db, ctx.response.projectId, tool?.vector_store_ids ?? []),
         query: item.queries[0] ?? '',
         maxResults: tool?.max_num_results ?? DEFAULT_MAX_RESULTS,
         scoreThreshold: tool?.ranking_options?.score_threshold ?? 0,

@@ -18,14 +18,14 @@ export async function findAssistant(db: Tx, id: string): Promise<AssistantRecord
 }
 
 /** The same read as a raw statement: it is on a run's path to its first token (src/db/raw.ts). */
-export async function assistantForRun(tx: Tx, id: string): Promise<AssistantRecord> {
-  const [row] = await tx.$queryRaw<Assistant[]>`SELECT ${columnsOf(Prisma.AssistantScalarFieldEnum)} FROM assistants WHERE id = ${id}`;
+export async function assistantForRun(tx: Tx, projectId: string, id: string): Promise<AssistantRecord> {
+  const [row] = await tx.$queryRaw<Assistant[]>`SELECT ${columnsOf(Prisma.AssistantScalarFieldEnum)} FROM assistants WHERE id = ${id} AND project_id = ${projectId}`;
   if (!row) throw new NotFoundError('assistant', id);
   return asAssistant(row);
 }
 
-export async function pageAssistants(db: Tx, q: PageQuery) {
-  const { items, hasMore } = await page(q, (args) => db.assistant.findMany(args));
+export async function pageAssistants(db: Tx, projectId: string, q: PageQuery) {
+  const { items, hasMore } = await page(q, (args) => db.assistant.findMany({ ...args, where: { ...args.where, projectId } }));
   return { items: items.map(asAssistant), hasMore };
 }
 

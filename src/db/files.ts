@@ -22,8 +22,8 @@ export async function findFile(db: Tx, id: string): Promise<File> {
   return row;
 }
 
-export function pageFiles(db: Tx, q: PageQuery & { purpose?: string | undefined }) {
-  return page(q, (args) => db.file.findMany({ ...args, where: { ...args.where, purpose: q.purpose } }));
+export function pageFiles(db: Tx, projectId: string, q: PageQuery & { purpose?: string | undefined }) {
+  return page(q, (args) => db.file.findMany({ ...args, where: { ...args.where, projectId, purpose: q.purpose } }));
 }
 
 /** Whether there was a row to delete. */

@@ -25,9 +25,9 @@ export async function requireThread(db: Tx, threadId: string): Promise<void> {
 }
 
 /** A new thread's row and its initial messages' rows, in the order given. */
-export function newThreadRows(input: ThreadCreateParams) {
+export function newThreadRows(projectId: string, input: ThreadCreateParams) {
   const createdAt = nowSeconds();
-  const thread = { id: newId('thread'), createdAt, toolResources: jsonOrDbNull(input.tool_resources), metadata: input.metadata ?? {} };
+  const thread = { id: newId('thread'), projectId, createdAt, toolResources: jsonOrDbNull(input.tool_resources), metadata: input.metadata ?? {} };
   return { thread, messages: (input.messages ?? []).map((m) => messageRow(thread.id, m, createdAt)) };
 }
 

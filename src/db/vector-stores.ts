@@ -28,13 +28,13 @@ export async function findVectorStore(db: Tx, id: string): Promise<VectorStoreRe
   return asVectorStore(row);
 }
 
-/** The stores of `ids` that exist, for checking references (tool_resources). */
-export async function vectorStoresByIds(db: Tx, ids: string[]): Promise<VectorStoreRecord[]> {
-  return (await db.vectorStore.findMany({ where: { id: { in: ids } } })).map(asVectorStore);
+/** The stores of `ids` that exist and the project owns, for checking references (tool_resources). */
+export async function vectorStoresByIds(db: Tx, projectId: string, ids: string[]): Promise<VectorStoreRecord[]> {
+  return (await db.vectorStore.findMany({ where: { id: { in: ids }, projectId } })).map(asVectorStore);
 }
 
-export async function pageVectorStores(db: Tx, q: PageQuery) {
-  const { items, hasMore } = await page(q, (args) => db.vectorStore.findMany(args));
+export async function pageVectorStores(db: Tx, projectId: string, q: PageQuery) {
+  const { items, hasMore } = await page(q, (args) => db.vectorStore.findMany({ ...args, where: { ...args.where, projectId } }));
   return { items: items.map(asVectorStore), hasMore };
 }
 

@@ -1,10 +1,11 @@
 import Router from '@koa/router';
 import Koa from 'koa';
 import { randomBytes } from 'node:crypto';
-import { bearerKey } from '../bearer.js';
 import { metrics } from '../metrics.js';
-import type { Deps } from '../services/deps.js';
-import { invalidUrl, toApiError, unauthorized } from './errors.js';
+import type { AppDeps } from '../services/deps.js';
+import { adminRoutes } from './admin/routes.js';
+import { auth } from './auth.js';
+import { invalidUrl, toApiError } from './errors.js';
 import { idempotency } from './idempotency.js';
 import { assistantRoutes } from './assistants/routes.js';
 import { assistantsV1Hints } from './assistants-v1.js';
@@ -16,6 +17,7 @@ import { conversationRoutes } from './conversations/routes.js';
 import { guardPathParams, inputGuard } from './input-guard.js';
 import { messageRoutes } from './messages/routes.js';
 import { metricsRoutes } from './metrics/routes.js';
+import { requireOwnedParams } from './ownership.js';
 import { responseRoutes } from './responses/routes.js';
 import { runRoutes } from './runs/routes.js';
 import { threadRoutes } from './threads/routes.js';
@@ -24,32 +26,34 @@ import { vectorStoreFileRoutes } from './vector-store-files/routes.js';
 import { vectorStoreRoutes } from './vector-stores/routes.js';
 import { vectorStoreSearchRoutes } from './vector-stores/search-routes.js';
 
-export function createApp(deps: Deps, health: HealthCheck): Koa {
+export function createApp(deps: AppDeps, health: HealthCheck): Koa {
   const app = new Koa();
   const router = new Router();
   // Runs first: `POST /threads/runs` must not be taken for `POST /threads/:thread_id`.
-  runRoutes(router, deps);
-  assistantRoutes(router, deps);
-  threadRoutes(router, deps);
-  messageRoutes(router, deps);
-  responseRoutes(router, deps);
-  conversationRoutes(router, deps);
-  fileRoutes(router, deps);
-  vectorStoreRoutes(router, deps);
-  vectorStoreFileRoutes(router, deps);
-  vectorStoreFileBatchRoutes(router, deps);
-  vectorStoreSearchRoutes(router, deps);
+  runRoutes(router);
+  assistantRoutes(router);
+  threadRoutes(router);
+  messageRoutes(router);
+  responseRoutes(router);
+  conversationRoutes(router);
+  fileRoutes(router, deps.config.files.minExpirySeconds);
+  vectorStoreRoutes(router);
+  vectorStoreFileRoutes(router);
+  vectorStoreFileBatchRoutes(router);
+  vectorStoreSearchRoutes(router);
+  adminRoutes(router, deps);
   guardPathParams(router);
+  requireOwnedParams(router);
   const open = new Router();
   healthRoutes(open, health);
-  metricsRoutes(open, { key: deps.config.metrics.apiKey, apiKeys: deps.config.apiKeys });
+  metricsRoutes(open, { key: deps.config.metrics.apiKey, keyed: () => deps.authenticator.keyed() });
 
   app.use(requestContext(deps));
   app.use(errors());
   app.use(corsFor(deps.config.corsOrigins));
   app.use(stripVersionPrefix);
   app.use(open.routes());
-  app.use(auth(deps.config.apiKeys));
+  app.use(auth(deps));
   app.use(jsonBody(deps.config.bodyLimit));
   app.use(inputGuard);
   app.use(assistantsV1Hints);
@@ -68,7 +72,7 @@ export function createApp(deps: Deps, health: HealthCheck): Koa {
  * writes its own headers, src/http/sse.ts), a child logger that carries the id, and the
  * request's duration by route pattern (the pattern, not the path, keeps the label set small).
  */
-function requestContext({ log }: Deps): Koa.Middleware {
+function requestContext({ log }: AppDeps): Koa.Middleware {
   return async (ctx, next) => {
     const id = `req_${randomBytes(16).toString('hex')}`;
     ctx.state.log = log.child({ request_id: id });
@@ -105,15 +109,3 @@ const stripVersionPrefix: Koa.Middleware = async (ctx, next) => {
   if (ctx.path === '/v1' || ctx.path.startsWith('/v1/')) ctx.path = ctx.path.slice(3) || '/';
   await next();
 };
-
-/** With API_KEYS unset any bearer key is accepted (the seed's clients send `EMPTY`). */
-function auth(keys: string[] | null): Koa.Middleware {
-  const allowed = keys ? new Set(keys) : null;
-  return async (ctx, next) => {
-    if (allowed) {
-      const key = bearerKey(ctx.get('authorization'));
-      if (!key || !allowed.has(key)) throw unauthorized(key);
-    }
-    await next();
-  };
-}

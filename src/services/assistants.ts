@@ -14,6 +14,7 @@ export function createAssistant(deps: Deps, input: AssistantCreateParams) {
   return deps.db.$transaction(async (tx) =>
     assistants.insertAssistant(tx, {
       id: newId('assistant'),
+      projectId: deps.projectId,
       createdAt: nowSeconds(),
       model: input.model,
       name: input.name ?? null,
@@ -34,8 +35,8 @@ export function getAssistant({ db }: Deps, id: string) {
   return assistants.findAssistant(db, id);
 }
 
-export function listAssistants({ db }: Deps, q: PageQuery) {
-  return assistants.pageAssistants(db, q);
+export function listAssistants({ db, projectId }: Deps, q: PageQuery) {
+  return assistants.pageAssistants(db, projectId, q);
 }
 
 /** Only the fields present change; an explicit null clears a nullable one. */

@@ -32,9 +32,9 @@ const withIds = (input: ResponseInputItem[]) =>
     return { ...item, type, id: newId(type === 'message' ? 'message' : 'functionCall'), status: 'completed' } as { id: string } & Record<string, unknown>;
   });
 
-export function createConversation({ db }: Deps, input: ConversationCreateParams) {
+export function createConversation({ db, projectId }: Deps, input: ConversationCreateParams) {
   return db.$transaction(async (tx) => {
-    const rows = threads.newThreadRows({ metadata: (input.metadata ?? {}) as Record<string, string> });
+    const rows = threads.newThreadRows(projectId, { metadata: (input.metadata ?? {}) as Record<string, string> });
     const thread = await threads.insertThread(tx, rows);
     await items.appendItems(tx, thread.id, withIds(input.items ?? []) as never[], thread.createdAt);
     return thread;

@@ -21,6 +21,9 @@ export interface FileContent {
   bytes: number;
 }
 
+/** Where a file's content is in the bucket: under its project, so a project's objects can be found (and removed) together. */
+export const fileObjectKey = (projectId: string, fileId: string) => `projects/${projectId}/files/${fileId}`;
+
 /** The file's row and its content as a stream; NotFoundError if there is no such file. */
 export async function openFileContent({ db, storage }: FileStore, id: string): Promise<FileContent> {
   const file = await findFile(db, id);
@@ -55,10 +58,10 @@ export async function removeFile({ db, storage }: FileStore, id: string): Promis
  */
 export async function storeFile(
   { db, storage }: FileStore,
-  file: { filename: string; purpose: string; contentType: string; bytes: Buffer },
+  file: { projectId: string; filename: string; purpose: string; contentType: string; bytes: Buffer },
 ): Promise<File> {
   const id = newId('file');
-  const objectKey = `files/${id}`;
+  const objectKey = fileObjectKey(file.projectId, id);
   await storage.put(objectKey, [file.bytes], file.contentType);
-  return insertFile(db, { id, createdAt: nowSeconds(), bytes: file.bytes.length, filename: file.filename, purpose: file.purpose, status: 'processed', objectKey });
+  return insertFile(db, { id, projectId: file.projectId, createdAt: nowSeconds(), bytes: file.bytes.length, filename: file.filename, purpose: file.purpose, status: 'processed', objectKey });
 }

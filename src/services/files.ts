@@ -7,7 +7,7 @@ import { terminateIfRunning } from '../temporal.js';
 import { nowSeconds } from '../time.js';
 import { fileExpiry, fileExpiryWorkflowId, type FileExpiryInput } from '../../workflows/file-expiry.js';
 import type { Deps } from './deps.js';
-import { removeFile } from './file-content.js';
+import { fileObjectKey, removeFile } from './file-content.js';
 
 /**
  * The Files API. An upload is two steps because its form fields may arrive after the file
@@ -31,9 +31,9 @@ export interface StoredUpload {
 
 export type FileCreateInput = Omit<FileCreateParams, 'file'>;
 
-export async function storeUpload({ storage, config }: Deps, upload: Upload): Promise<StoredUpload> {
+export async function storeUpload({ storage, config, projectId }: Deps, upload: Upload): Promise<StoredUpload> {
   const id = newId('file');
-  const objectKey = `files/${id}`;
+  const objectKey = fileObjectKey(projectId, id);
   const max = config.files.maxBytes;
   let bytes = 0;
   // Checked as it streams: S3 never sees an empty file, and a too large one fails on the byte
@@ -60,6 +60,7 @@ export function createFile(deps: Deps, stored: StoredUpload, input: FileCreateIn
   return deps.db.$transaction(async (tx) => {
     const row = await insertFile(tx, {
       id: stored.id,
+      projectId: deps.projectId,
       createdAt,
       bytes: stored.bytes,
       filename: stored.filename,
@@ -82,8 +83,8 @@ export function getFile({ db }: Deps, id: string) {
   return findFile(db, id);
 }
 
-export function listFiles({ db }: Deps, q: PageQuery & { purpose?: string | undefined }) {
-  return pageFiles(db, q);
+export function listFiles({ db, projectId }: Deps, q: PageQuery & { purpose?: string | undefined }) {
+  return pageFiles(db, projectId, q);
 }
 
 /** The content goes with the file, and its expiry timer, if any, is ended. */

@@ -34,17 +34,24 @@ export function createResponse(deps: Deps, input: ResponseInput, id = newId('res
     throw new InvalidInputError("Mutually exclusive parameters: Ensure you are only providing one of: 'previous_response_id' or 'conversation'.", 'conversation');
   }
   return deps.db.$transaction(async (tx) => {
-    await checkToolFiles(tx, input.tools ?? []);
+    await checkToolFiles(tx, deps.projectId, input.tools ?? []);
     await holdNewRun(tx, id);
     const conversation = typeof input.conversation === 'string' ? input.conversation : input.conversation?.id;
     const threadId = conversation ? threadIdOf(conversation) : null;
-    if (threadId) await lockThread(tx, threadId).catch(rename('conversation', conversation!));
-    if (input.previous_response_id) await responses.findResponse(tx, input.previous_response_id).catch(rename('response', input.previous_response_id));
+    if (threadId) {
+      await deps.owners.require(deps.projectId, 'conversation', conversation!);
+      await lockThread(tx, threadId).catch(rename('conversation', conversation!));
+    }
+    if (input.previous_response_id) {
+      await deps.owners.require(deps.projectId, 'response', input.previous_response_id);
+      await responses.findResponse(tx, input.previous_response_id).catch(rename('response', input.previous_response_id));
+    }
     const items = inputItemsOf(input.input ?? []);
     const createdAt = nowSeconds();
     const write = (async () => {
       const row = await responses.insertResponse(tx, {
         id,
+        projectId: deps.projectId,
         createdAt,
         status: input.background ? 'queued' : 'in_progress',
         background: input.background ?? false,
@@ -67,6 +74,7 @@ export function createResponse(deps: Deps, input: ResponseInput, id = newId('res
       taskQueue: deps.config.temporal.taskQueue,
       args: [workflowInput],
       requestEagerStart: deps.config.worker.inApi,
+      typedSearchAttributes: [{ key: { name: 'ProjectId', type: 'KEYWORD' }, value: deps.projectId }],
       staticSummary: `response · ${input.model}${threadId ? ` · ${threadId}` : ''}`,
     });
     return startedWithWrite(write, start);
@@ -104,10 +112,10 @@ function assistantToolsOf(tools: Tool[]): AssistantTool[] {
  * Every file a code_interpreter container names must exist, and every store a file_search
  * tool names must exist and not have expired, before anything is written.
  */
-async function checkToolFiles(tx: Parameters<typeof findFile>[0], tools: Tool[]): Promise<void> {
+async function checkToolFiles(tx: Parameters<typeof findFile>[0], projectId: string, tools: Tool[]): Promise<void> {
   for (const [i, t] of tools.entries()) {
     if (t.type === 'file_search') {
-      const found = new Map((await vectorStoresByIds(tx, t.vector_store_ids)).map((s) => [s.id, s]));
+      const found = new Map((await vectorStoresByIds(tx, projectId, t.vector_store_ids)).map((s) => [s.id, s]));
       for (const [j, id] of t.vector_store_ids.entries()) {
         const param = `tools[${i}].vector_store_ids[${j}]`;
         const store = found.get(id);
@@ -117,7 +125,7 @@ async function checkToolFiles(tx: Parameters<typeof findFile>[0], tools: Tool[])
     }
     if (t.type !== 'code_interpreter' || typeof t.container === 'string') continue;
     for (const [j, fileId] of (t.container.file_ids ?? []).entries()) {
-      if (!(await fileById(tx, fileId))) throw new InvalidInputError(`No file found with id '${fileId}'.`, `tools[${i}].container.file_ids[${j}]`);
+      if ((await fileById(tx, fileId))?.projectId !== projectId) throw new InvalidInputError(`No file found with id '${fileId}'.`, `tools[${i}].container.file_ids[${j}]`);
     }
   }
 }
@@ -210,13 +218,17 @@ export async function listInputItems({ db }: Deps, id: string, q: PageQuery) {
  * `POST /responses/input_tokens`: an estimate (about four characters a token, as OpenAI's
  * rule of thumb has it), since the model servers behind us expose no tokenizer.
  */
-export async function countInputTokens({ db }: Deps, input: InputTokenCountParams): Promise<number> {
+export async function countInputTokens({ db, owners, projectId }: Deps, input: InputTokenCountParams): Promise<number> {
   const parts: unknown[] = [input.instructions ?? '', input.input ?? '', ...(input.tools ? [input.tools] : [])];
   if (input.previous_response_id) {
+    await owners.require(projectId, 'response', input.previous_response_id, 'previous_response_id');
     for (const r of await responses.responseChain(db, input.previous_response_id)) parts.push(r.input, r.output);
   }
   const conversation = typeof input.conversation === 'string' ? input.conversation : input.conversation?.id;
-  if (conversation) parts.push(await allItems(db, threadIdOf(conversation)));
+  if (conversation) {
+    await owners.require(projectId, 'conversation', conversation, 'conversation');
+    parts.push(await allItems(db, threadIdOf(conversation)));
+  }
   const text = parts.map((p) => (typeof p === 'string' ? p : JSON.stringify(p))).join('');
   return Math.ceil(text.length / 4);
 }

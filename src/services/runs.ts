@@ -38,7 +38,7 @@ export function createRun(deps: Deps, threadId: string, input: RunCreateParamsBa
     await lockThread(tx, threadId);
     const active = await runs.activeRunOf(tx, threadId);
     if (active) throw new ConflictError(`Thread ${threadId} already has an active run ${active.id}.`);
-    const assistant = await assistantForRun(tx, input.assistant_id);
+    const assistant = await assistantForRun(tx, deps.projectId, input.assistant_id);
     const messages = (input.additional_messages ?? []).map((m) => messageRow(threadId, m));
     const [run] = await startRun(deps, tx, { runId, threadId, assistant, input }, async () => {
       await insertMessages(tx, messages);
@@ -51,11 +51,11 @@ export function createRun(deps: Deps, threadId: string, input: RunCreateParamsBa
 /** `POST /threads/runs`: the thread, its messages and the run, all or nothing. */
 export function createThreadAndRun(deps: Deps, input: ThreadCreateAndRunParamsBase, runId = newId('run')): Promise<{ thread: ThreadRecord; run: RunRecord }> {
   return deps.db.$transaction(async (tx) => {
-    const assistant = await assistantForRun(tx, input.assistant_id);
+    const assistant = await assistantForRun(tx, deps.projectId, input.assistant_id);
     // The top-level `tool_resources` are the new thread's, unless the thread brings its own.
     const given = input.thread ?? {};
     const toolResources = await resolveToolResources(deps, tx, given.tool_resources ?? input.tool_resources, THREAD_STORE_EXPIRY);
-    const rows = newThreadRows({ ...given, tool_resources: toolResources });
+    const rows = newThreadRows(deps.projectId, { ...given, tool_resources: toolResources });
     const plan = { runId, threadId: rows.thread.id, assistant, input };
     const [run, thread] = await startRun(deps, tx, plan, async () => {
       const inserted = await insertThread(tx, rows);
@@ -90,6 +90,7 @@ async function startRun<T>(deps: Deps, tx: Tx, plan: RunPlan, writeFirst: () => 
     const first = await writeFirst();
     const run = await runs.insertRun(tx, {
       id: runId,
+      projectId: deps.projectId,
       threadId,
       assistantId: assistant.id,
       createdAt,
@@ -121,6 +122,7 @@ async function startRun<T>(deps: Deps, tx: Tx, plan: RunPlan, writeFirst: () => 
     // The API's own worker takes the first workflow task from the start response (API_WORKER).
     requestEagerStart: deps.config.worker.inApi,
     typedSearchAttributes: [
+      { key: { name: 'ProjectId', type: 'KEYWORD' }, value: deps.projectId },
       { key: { name: 'ThreadId', type: 'KEYWORD' }, value: threadId },
       { key: { name: 'AssistantId', type: 'KEYWORD' }, value: assistant.id },
       { key: { name: 'RunStatus', type: 'KEYWORD' }, value: 'queued' },

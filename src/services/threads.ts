@@ -14,7 +14,7 @@ import { resolveToolResources, THREAD_STORE_EXPIRY } from './tool-resources.js';
 export function createThread(deps: Deps, input: ThreadCreateParams) {
   return deps.db.$transaction(async (tx) => {
     const toolResources = await resolveToolResources(deps, tx, input.tool_resources, THREAD_STORE_EXPIRY);
-    const thread = await threads.insertThread(tx, threads.newThreadRows({ ...input, tool_resources: toolResources }));
+    const thread = await threads.insertThread(tx, threads.newThreadRows(deps.projectId, { ...input, tool_resources: toolResources }));
     return (await attachForFileSearch(deps, tx, thread.id, input.messages ?? [], (j, i) => `messages[${j}].attachments[${i}].file_id`)) ?? thread;
   });
 }

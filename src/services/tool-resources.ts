@@ -37,7 +37,7 @@ export async function resolveToolResources(
     return { ...resources, file_search: { vector_store_ids: store ? [store.id] : [] } };
   }
   const ids = fileSearch.vector_store_ids ?? [];
-  const found = new Map((await vectorStoresByIds(tx, ids)).map((s) => [s.id, s]));
+  const found = new Map((await vectorStoresByIds(tx, deps.projectId, ids)).map((s) => [s.id, s]));
   for (const [i, id] of ids.entries()) {
     const param = `${PARAM}.vector_store_ids[${i}]`;
     const store = found.get(id);

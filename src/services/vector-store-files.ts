@@ -51,7 +51,7 @@ export async function attachFiles(
   const byId = new Map<string, FileToAttach>();
   for (const item of items) if (!byId.has(item.file_id)) byId.set(item.file_id, item);
   const ids = [...byId.keys()];
-  const found = new Set((await tx.file.findMany({ where: { id: { in: ids } }, select: { id: true } })).map((f) => f.id));
+  const found = new Set((await tx.file.findMany({ where: { id: { in: ids }, projectId: deps.projectId }, select: { id: true } })).map((f) => f.id));
   const missing = items.findIndex((item) => !found.has(item.file_id));
   if (missing >= 0) {
     const id = items[missing]!.file_id;

@@ -53,6 +53,7 @@ export async function createVectorStoreIn(deps: Deps, tx: Tx, input: VectorStore
   const expiresAt = input.expires_after ? now + input.expires_after.days * deps.config.vectorStores.daySeconds : null;
   const store = await stores.insertVectorStore(tx, {
     id: newId('vectorStore'),
+    projectId: deps.projectId,
     createdAt: now,
     lastActiveAt: now,
     name: input.name ?? null,
@@ -76,8 +77,8 @@ export async function getVectorStore({ db }: Deps, id: string): Promise<VectorSt
   return one(db, await stores.findVectorStore(db, id));
 }
 
-export async function listVectorStores({ db }: Deps, q: PageQuery) {
-  const { items, hasMore } = await stores.pageVectorStores(db, q);
+export async function listVectorStores({ db, projectId }: Deps, q: PageQuery) {
+  const { items, hasMore } = await stores.pageVectorStores(db, projectId, q);
   return { items: await withFiles(db, items), hasMore };
 }
 

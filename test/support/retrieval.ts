@@ -1,3 +1,4 @@
+import { DEFAULT_PROJECT_ID } from '../../src/tenancy/authenticator.js';
 import { loadConfig } from '../../src/config.js';
 import type { Db } from '../../src/db/client.js';
 import { createEmbedder, type Embedder } from '../../src/embeddings.js';
@@ -30,7 +31,7 @@ export function testEmbedder(serviceEnv: Record<string, string>): Embedder {
 
 export async function createStore(db: Db): Promise<string> {
   const id = newId('vectorStore');
-  await db.vectorStore.create({ data: { id, createdAt: 1_800_000_000, lastActiveAt: 1_800_000_000, name: 'retrieval test' } });
+  await db.vectorStore.create({ data: { id, projectId: DEFAULT_PROJECT_ID, createdAt: 1_800_000_000, lastActiveAt: 1_800_000_000, name: 'retrieval test' } });
   return id;
 }
 
@@ -46,7 +47,7 @@ export async function addFile(db: Db, storeId: string, file: StoredFile): Promis
   const fileId = newId('file');
   await db.$transaction(async (tx) => {
     await tx.file.create({
-      data: { id: fileId, createdAt: 1_800_000_000, bytes: 1, filename: file.filename, purpose: 'assistants', status: 'processed', objectKey: `files/${fileId}` },
+      data: { id: fileId, projectId: DEFAULT_PROJECT_ID, createdAt: 1_800_000_000, bytes: 1, filename: file.filename, purpose: 'assistants', status: 'processed', objectKey: `files/${fileId}` },
     });
     await tx.vectorStoreFile.create({
       data: {

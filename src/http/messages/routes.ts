@@ -1,5 +1,4 @@
 import type Router from '@koa/router';
-import type { Deps } from '../../services/deps.js';
 import { createMessage, deleteMessage, getMessage, listMessages, updateMessage } from '../../services/messages.js';
 import { messageDeleted, messageToWire } from '../../wire/message.js';
 import { body } from '../body.js';
@@ -8,23 +7,23 @@ import { MessageInput } from '../schemas.js';
 import { parse } from '../validation.js';
 import { MessageListQuery, MessageUpdate } from './schemas.js';
 
-export function messageRoutes(router: Router, deps: Deps): void {
+export function messageRoutes(router: Router): void {
   router
     .post('/threads/:thread_id/messages', async (ctx) => {
-      ctx.body = messageToWire(await createMessage(deps, ctx.params.thread_id!, parse(MessageInput, body(ctx))));
+      ctx.body = messageToWire(await createMessage(ctx.state.deps, ctx.params.thread_id!, parse(MessageInput, body(ctx))));
     })
     .get('/threads/:thread_id/messages', async (ctx) => {
-      const { items, hasMore } = await listMessages(deps, ctx.params.thread_id!, parse(MessageListQuery, ctx.query));
+      const { items, hasMore } = await listMessages(ctx.state.deps, ctx.params.thread_id!, parse(MessageListQuery, ctx.query));
       ctx.body = envelope(items.map(messageToWire), hasMore);
     })
     .get('/threads/:thread_id/messages/:message_id', async (ctx) => {
-      ctx.body = messageToWire(await getMessage(deps, ctx.params.thread_id!, ctx.params.message_id!));
+      ctx.body = messageToWire(await getMessage(ctx.state.deps, ctx.params.thread_id!, ctx.params.message_id!));
     })
     .post('/threads/:thread_id/messages/:message_id', async (ctx) => {
-      ctx.body = messageToWire(await updateMessage(deps, ctx.params.thread_id!, ctx.params.message_id!, parse(MessageUpdate, body(ctx))));
+      ctx.body = messageToWire(await updateMessage(ctx.state.deps, ctx.params.thread_id!, ctx.params.message_id!, parse(MessageUpdate, body(ctx))));
     })
     .delete('/threads/:thread_id/messages/:message_id', async (ctx) => {
-      await deleteMessage(deps, ctx.params.thread_id!, ctx.params.message_id!);
+      await deleteMessage(ctx.state.deps, ctx.params.thread_id!, ctx.params.message_id!);
       ctx.body = messageDeleted(ctx.params.message_id!);
     });
 }

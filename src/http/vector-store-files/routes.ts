@@ -1,7 +1,6 @@
 import type Router from '@koa/router';
 import type Koa from 'koa';
 import type { VectorStoreFileRecord } from '../../db/records.js';
-import type { Deps } from '../../services/deps.js';
 import { createStoreFile, deleteStoreFile, getStoreFile, listStoreFiles, storeFileText, updateStoreFile } from '../../services/vector-store-files.js';
 import { fileContentPage, vectorStoreFileDeleted, vectorStoreFileToWire } from '../../wire/vector-store-file.js';
 import { body } from '../body.js';
@@ -15,28 +14,28 @@ function sendFile(ctx: Koa.Context, row: VectorStoreFileRecord) {
   ctx.body = vectorStoreFileToWire(row);
 }
 
-export function vectorStoreFileRoutes(router: Router, deps: Deps): void {
+export function vectorStoreFileRoutes(router: Router): void {
   const base = '/vector_stores/:vector_store_id/files';
   router
     .post(base, async (ctx) => {
-      sendFile(ctx, await createStoreFile(deps, ctx.params.vector_store_id!, parse(StoreFileCreate, body(ctx))));
+      sendFile(ctx, await createStoreFile(ctx.state.deps, ctx.params.vector_store_id!, parse(StoreFileCreate, body(ctx))));
     })
     .get(base, async (ctx) => {
-      const { items, hasMore } = await listStoreFiles(deps, ctx.params.vector_store_id!, parse(StoreFileListQuery, ctx.query));
+      const { items, hasMore } = await listStoreFiles(ctx.state.deps, ctx.params.vector_store_id!, parse(StoreFileListQuery, ctx.query));
       ctx.body = envelope(items.map(vectorStoreFileToWire), hasMore);
     })
     .get(`${base}/:file_id`, async (ctx) => {
-      sendFile(ctx, await getStoreFile(deps, ctx.params.vector_store_id!, ctx.params.file_id!));
+      sendFile(ctx, await getStoreFile(ctx.state.deps, ctx.params.vector_store_id!, ctx.params.file_id!));
     })
     .post(`${base}/:file_id`, async (ctx) => {
       const { attributes } = parse(StoreFileUpdate, body(ctx));
-      sendFile(ctx, await updateStoreFile(deps, ctx.params.vector_store_id!, ctx.params.file_id!, attributes));
+      sendFile(ctx, await updateStoreFile(ctx.state.deps, ctx.params.vector_store_id!, ctx.params.file_id!, attributes));
     })
     .delete(`${base}/:file_id`, async (ctx) => {
-      await deleteStoreFile(deps, ctx.params.vector_store_id!, ctx.params.file_id!);
+      await deleteStoreFile(ctx.state.deps, ctx.params.vector_store_id!, ctx.params.file_id!);
       ctx.body = vectorStoreFileDeleted(ctx.params.file_id!);
     })
     .get(`${base}/:file_id/content`, async (ctx) => {
-      ctx.body = fileContentPage(await storeFileText(deps, ctx.params.vector_store_id!, ctx.params.file_id!));
+      ctx.body = fileContentPage(await storeFileText(ctx.state.deps, ctx.params.vector_store_id!, ctx.params.file_id!));
     });
 }
