@@ -16,6 +16,8 @@ import type { FileCreateParams } from 'openai/resources/files';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { createDb } from '../src/db/client.js';
+import { fileObjectKey } from '../src/services/file-content.js';
+import { DEFAULT_PROJECT_ID } from '../src/tenancy/authenticator.js';
 import { readFileBytes } from '../src/services/file-content.js';
 import { objectStore, s3Client } from '../src/storage.js';
 import { fileExpiryWorkflowId } from '../workflows/file-expiry.js';
@@ -32,7 +34,8 @@ const uniqueName = (ext = 'txt') => `upload-${process.pid}-${Date.now()}-${n++}.
 
 async function objectExists(bucket: string, id: string): Promise<boolean> {
   try {
-    await s3.statObject(bucket, `files/${id}`);
+    // The suite's server is open: its files are the default project's.
+    await s3.statObject(bucket, fileObjectKey(DEFAULT_PROJECT_ID, id));
     return true;
   } catch (err) {
     if ((err as { code?: string }).code === 'NotFound') return false;
@@ -65,6 +68,7 @@ describe('files', () => {
     expect(content.headers.get('content-disposition')).toContain(filename);
     expect(await content.text()).toBe('hello, files');
 
+    expect(await objectExists(env.S3_BUCKET_NAME!, file.id)).toBe(true);
     expect(await openai.files.delete(file.id)).toEqual({ id: file.id, object: 'file', deleted: true });
     expect(await objectExists(env.S3_BUCKET_NAME!, file.id)).toBe(false);
     for (const gone of [() => openai.files.retrieve(file.id), () => openai.files.content(file.id), () => openai.files.delete(file.id)]) {
