@@ -28,7 +28,7 @@ export function createAssistant(deps: Deps, input: AssistantCreateParams) {
       responseFormat: jsonOrDbNull(input.response_format),
       reasoningEffort: input.reasoning_effort ?? null,
     }),
-  );
+  ).then(deps.owners.made('assistant', deps.projectId));
 }
 
 export function getAssistant({ db }: Deps, id: string) {

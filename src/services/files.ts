@@ -76,7 +76,7 @@ export function createFile(deps: Deps, stored: StoredUpload, input: FileCreateIn
       await deps.temporal.workflow.start(fileExpiry, { workflowId: fileExpiryWorkflowId(row.id), taskQueue: deps.config.temporal.taskQueue, args });
     }
     return row;
-  });
+  }).then(deps.owners.made('file', deps.projectId));
 }
 
 export function getFile({ db }: Deps, id: string) {

@@ -78,7 +78,7 @@ export function createResponse(deps: Deps, input: ResponseInput, id = newId('res
       staticSummary: `response · ${input.model}${threadId ? ` · ${threadId}` : ''}`,
     });
     return startedWithWrite(write, start);
-  });
+  }).then(deps.owners.made('response', deps.projectId));
 }
 
 /** A missing conversation or previous response is named as the request named it. */

@@ -62,7 +62,7 @@ export function createThreadAndRun(deps: Deps, input: ThreadCreateAndRunParamsBa
       return (await attachForFileSearch(deps, tx, inserted.id, given.messages ?? [], (j, i) => `thread.messages[${j}].attachments[${i}].file_id`)) ?? inserted;
     });
     return { thread, run };
-  });
+  }).then((made) => ({ ...made, thread: deps.owners.made('thread', deps.projectId)(made.thread) }));
 }
 
 interface RunPlan {

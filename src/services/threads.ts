@@ -16,7 +16,7 @@ export function createThread(deps: Deps, input: ThreadCreateParams) {
     const toolResources = await resolveToolResources(deps, tx, input.tool_resources, THREAD_STORE_EXPIRY);
     const thread = await threads.insertThread(tx, threads.newThreadRows(deps.projectId, { ...input, tool_resources: toolResources }));
     return (await attachForFileSearch(deps, tx, thread.id, input.messages ?? [], (j, i) => `messages[${j}].attachments[${i}].file_id`)) ?? thread;
-  });
+  }).then(deps.owners.made('thread', deps.projectId));
 }
 
 export function getThread({ db }: Deps, id: string) {

@@ -69,7 +69,7 @@ export async function createVectorStoreIn(deps: Deps, tx: Tx, input: VectorStore
 }
 
 export async function createVectorStore(deps: Deps, input: VectorStoreCreateInput): Promise<VectorStoreState> {
-  const store = await deps.db.$transaction((tx) => createVectorStoreIn(deps, tx, input));
+  const store = await deps.db.$transaction((tx) => createVectorStoreIn(deps, tx, input)).then(deps.owners.made('vector store', deps.projectId));
   return one(deps.db, store);
 }
 
