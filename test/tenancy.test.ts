@@ -18,7 +18,9 @@ const ADMIN_KEY = 'sk-admin-tenancy-test-0123456789';
 
 async function ownApi(env: Record<string, string> = {}): Promise<Service & { databaseUrl: string }> {
   const databaseUrl = env.DATABASE_URL ?? (await freshDatabase('tenancy'));
-  const api = await startService('api', { ...inject('serviceEnv'), TEMPORAL_TASK_QUEUE: uniqueModel('tenancy-q'), ...env, DATABASE_URL: databaseUrl });
+  // Queues of its own: the suite's workers, on the suite's database, would find none of its rows.
+  const queues = { TEMPORAL_TASK_QUEUE: uniqueModel('tenancy-q'), TEMPORAL_INGEST_TASK_QUEUE: uniqueModel('tenancy-ingest') };
+  const api = await startService('api', { ...inject('serviceEnv'), ...queues, ...env, DATABASE_URL: databaseUrl });
   return Object.assign(api, { databaseUrl });
 }
 
