@@ -78,6 +78,7 @@ export function modelTurnActivity(db: Db, llm: ModelTurnConfig, log: Logger, too
       notStarted: (begun) => (begun === 'ok' ? undefined : notStarted(begun)),
       completionCap: run.maxCompletionTokens !== null,
       expiresAt: run.expiresAt,
+      project: { db, id: run.projectId },
       log: runLog,
     });
   };

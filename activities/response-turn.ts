@@ -56,6 +56,7 @@ export function responseTurnActivity(db: Db, llm: ModelTurnConfig, log: Logger, 
       notStarted: (begun) => (begun.kind === 'ok' ? undefined : begun.result),
       completionCap: r.max_output_tokens !== null,
       expiresAt: null,
+      project: { db, id: response.projectId },
       log: log.child({ response_id: responseId, attempt: ctx.info.attempt }),
     });
   };

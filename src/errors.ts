@@ -44,3 +44,6 @@ export class TooLargeError extends Error {
     super(message);
   }
 }
+
+/** The project is at one of its limits (src/limits/); a retry later may succeed. */
+export class LimitExceededError extends Error {}

@@ -37,6 +37,11 @@ export function newId(kind: IdKind): string {
   return ID_PREFIX[kind] + lastOrder.toString(36).padStart(ORDER_CHARS, '0') + randomTail(24 - ORDER_CHARS);
 }
 
+/** The least id of `kind` made at or after `unixSeconds`: a time range of rows as a range of their ids. */
+export function firstIdAt(kind: IdKind, unixSeconds: number): string {
+  return ID_PREFIX[kind] + (Math.max(0, unixSeconds) * 1000 * 1024).toString(36).padStart(ORDER_CHARS, '0');
+}
+
 /** Random base62; rejection sampling keeps the alphabet uniform. */
 function randomTail(length: number): string {
   let out = '';

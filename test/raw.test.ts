@@ -81,6 +81,7 @@ describe('raw statements shaped by the Prisma models', () => {
     const account = await db.serviceAccount.create({ data: { id: newId('serviceAccount'), projectId: project.id, name: 'sa', role: 'member', createdAt: 12 } });
     const apiKey = await db.apiKey.create({ data: { id: newId('apiKey'), projectId: project.id, serviceAccountId: account.id, name: 'k', hash: newId('apiKey'), redactedValue: 'sk-...x', createdAt: 13 } });
     const organization = await db.organization.findUniqueOrThrow({ where: { id: 'org_default' } });
+    const window = await db.rateLimitWindow.create({ data: { projectId: project.id, startsAt: new Date(14_000), endsAt: new Date(74_000), requests: 1, tokens: 2 } });
     // Each model's row and the condition that finds it again.
     const rows: Record<Prisma.ModelName, [object, Prisma.Sql]> = {
       Thread: [thread, Prisma.sql`id = ${thread.id}`],
@@ -102,6 +103,7 @@ describe('raw statements shaped by the Prisma models', () => {
       ServiceAccount: [account, Prisma.sql`id = ${account.id}`],
       ApiKey: [apiKey, Prisma.sql`id = ${apiKey.id}`],
       Organization: [organization, Prisma.sql`id = 'org_default'`],
+      RateLimitWindow: [window, Prisma.sql`project_id = ${project.id}`],
     };
 
     for (const model of Object.values(Prisma.ModelName)) {

@@ -1,4 +1,6 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { Db } from '../../src/db/client.js';
+import { addTokens } from '../../src/db/rate-limits.js';
 import { LlmError, modelFor, type ChatRequest, type LlmConfig } from '../../src/llm/index.js';
 import type { Logger } from '../../src/log.js';
 import { metrics } from '../../src/metrics.js';
@@ -22,6 +24,8 @@ export interface TurnDrive<B, R = TurnResult> {
   completionCap: boolean;
   /** Unix seconds: no retry is made that would start after it (null: none). */
   expiresAt: number | null;
+  /** The project whose rate-limit window the call's tokens count in (src/db/rate-limits.ts). */
+  project: { db: Db; id: string };
   log: Logger;
 }
 
@@ -31,7 +35,7 @@ export interface TurnDrive<B, R = TurnResult> {
  * heartbeats carry cancellation in and tell Temporal the worker is alive; a failed call keeps
  * what streamed and becomes a retryable or final failure by its `LlmError` (../model-failure.ts).
  */
-export async function driveTurn<B, R = TurnResult>({ llm, request, machine, ready, notStarted, completionCap, expiresAt, log }: TurnDrive<B, R>): Promise<R> {
+export async function driveTurn<B, R = TurnResult>({ llm, request, machine, ready, notStarted, completionCap, expiresAt, project, log }: TurnDrive<B, R>): Promise<R> {
   const ctx = Context.current();
   const stop = new AbortController();
   ready.then(
@@ -52,6 +56,10 @@ export async function driveTurn<B, R = TurnResult>({ llm, request, machine, read
       if (ev.type === 'finish') {
         metrics.tokens.inc({ model: request.model, kind: 'prompt' }, ev.usage.promptTokens);
         metrics.tokens.inc({ model: request.model, kind: 'completion' }, ev.usage.completionTokens);
+        // Before the turn's end is written, so a request that sees the run ended sees its tokens counted.
+        await addTokens(project.db, project.id, ev.usage.promptTokens + ev.usage.completionTokens).catch((err: unknown) =>
+          log.warn({ err }, 'could not count the tokens in the rate-limit window'),
+        );
       }
       await machine.apply(ev);
     }

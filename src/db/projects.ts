@@ -1,5 +1,6 @@
 import { NotFoundError } from '../errors.js';
 import type { ApiKey, Prisma, Project, ServiceAccount } from '../generated/prisma/client.js';
+import { NO_OVERRIDES, type LimitOverrides } from '../limits/policy.js';
 import type { Tx } from './client.js';
 import { page, type PageQuery } from './pagination.js';
 
@@ -24,6 +25,12 @@ export async function findProject(db: Tx, id: string): Promise<Project> {
   const row = await db.project.findUnique({ where: { id } });
   if (!row) throw new NotFoundError('project', id);
   return row;
+}
+
+/** The project's limit overrides; a project that does not exist has none. */
+export async function limitOverrides(db: Tx, id: string): Promise<LimitOverrides> {
+  const row = await db.project.findUnique({ where: { id }, select: { maxRequestsPerMinute: true, maxTokensPerMinute: true, maxActiveRuns: true } });
+  return row ?? NO_OVERRIDES;
 }
 
 export function pageProjects(db: Tx, q: PageQuery & { includeArchived: boolean }) {

@@ -18,6 +18,7 @@ import { guardPathParams, inputGuard } from './input-guard.js';
 import { messageRoutes } from './messages/routes.js';
 import { metricsRoutes } from './metrics/routes.js';
 import { requireOwnedParams } from './ownership.js';
+import { rateLimits } from './rate-limits.js';
 import { responseRoutes } from './responses/routes.js';
 import { runRoutes } from './runs/routes.js';
 import { threadRoutes } from './threads/routes.js';
@@ -54,6 +55,7 @@ export function createApp(deps: AppDeps, health: HealthCheck): Koa {
   app.use(stripVersionPrefix);
   app.use(open.routes());
   app.use(auth(deps));
+  app.use(rateLimits(deps));
   app.use(jsonBody(deps.config.bodyLimit));
   app.use(inputGuard);
   app.use(assistantsV1Hints);

@@ -3,7 +3,7 @@ import { bearerKey } from '../bearer.js';
 import type { AppDeps } from '../services/deps.js';
 import { ApiError, unauthorized } from './errors.js';
 
-const isAdminPath = (path: string) => path === '/organization' || path.startsWith('/organization/');
+export const isAdminPath = (path: string) => path === '/organization' || path.startsWith('/organization/');
 
 /**
  * The organization endpoints take the admin key only; every other endpoint a project's key

@@ -1,7 +1,10 @@
-import { ConflictError, InvalidInputError, NotFoundError, TooLargeError, UnavailableError } from '../errors.js';
+import { ConflictError, InvalidInputError, LimitExceededError, NotFoundError, TooLargeError, UnavailableError } from '../errors.js';
 
-/** OpenAI-shaped errors: `{error:{message,type,param,code}}` with the status OpenAI would use. */
-export type ErrorType = 'invalid_request_error' | 'server_error';
+/**
+ * OpenAI-shaped errors: `{error:{message,type,param,code}}` with the status OpenAI would use.
+ * A 429's type names the limit reached, as OpenAI's do.
+ */
+export type ErrorType = 'invalid_request_error' | 'server_error' | 'requests' | 'tokens';
 
 export class ApiError extends Error {
   constructor(
@@ -32,6 +35,7 @@ export function fromDomainError(err: unknown): ApiError | undefined {
   if (err instanceof ConflictError) return badRequest(err.message);
   if (err instanceof UnavailableError) return new ApiError(503, err.message, 'server_error', null, 'service_unavailable');
   if (err instanceof TooLargeError) return new ApiError(413, err.message, 'invalid_request_error', err.param, 'file_too_large');
+  if (err instanceof LimitExceededError) return rateLimited('requests', err.message);
   return undefined;
 }
 
@@ -47,6 +51,8 @@ export function toApiError(err: unknown, method: string, url: string): ApiError 
   if (status === 405 || status === 501) return methodNotAllowed(method, url.split('?')[0]!);
   return new ApiError(500, 'The server had an error while processing your request. Sorry about that!', 'server_error', null, 'server_error');
 }
+
+export const rateLimited = (type: 'requests' | 'tokens', message: string) => new ApiError(429, message, type, null, 'rate_limit_exceeded');
 
 export const invalidUrl = (method: string, path: string) =>
   new ApiError(404, `Invalid URL (${method} ${path})`, 'invalid_request_error', null, null);

@@ -16,7 +16,7 @@ const sha256 = (...parts: string[]) => createHash('sha256').update(parts.join('\
  * retries): the first request runs; a repeat with the same key and body within 24 h gets the
  * first one's status and body without running again, and waits while the first is in
  * progress. The same key with another method, path or body is refused. Keys are per API key.
- * A 5xx is not kept: the retry runs again. A streamed answer cannot be replayed: a repeat of
+ * A 5xx or a 429 (a limit, src/limits/) is not kept: the retry runs again. A streamed answer cannot be replayed: a repeat of
  * it is told so and pointed at the run (README, "Faults and recovery").
  */
 export function idempotency(db: Db): Koa.Middleware {
@@ -45,14 +45,17 @@ async function runFirst(ctx: Koa.Context, next: Koa.Next, db: Db, key: string): 
     await next();
   } catch (err) {
     const apiError = toApiError(err, ctx.method, ctx.originalUrl);
-    if (apiError.status >= 500) await releaseKey(db, key);
+    if (retriable(apiError.status)) await releaseKey(db, key);
     else await storeResponse(db, key, apiError.status, apiError.toJSON());
     throw err;
   }
   if (ctx.respond === false) return storeResponse(db, key, ctx.status, STREAMED);
-  if (ctx.status >= 500) return releaseKey(db, key);
+  if (retriable(ctx.status)) return releaseKey(db, key);
   await storeResponse(db, key, ctx.status, ctx.body);
 }
+
+/** What a retry with the same key may answer otherwise. */
+const retriable = (status: number) => status >= 500 || status === 429;
 
 /** What is kept for a request answered with a stream. */
 const STREAMED = { streamed: true };

@@ -26,4 +26,6 @@ export interface AppDeps {
 /** A request's: the process's, and the project it acts for (everything it makes, lists or names is that project's). */
 export interface Deps extends AppDeps {
   projectId: string;
+  /** The project's cap on active runs and responses, when it has one (set by src/http/rate-limits.ts). */
+  maxActiveRuns?: number;
 }

@@ -1,7 +1,8 @@
 import * as projects from '../db/projects.js';
 import type { PageQuery } from '../db/pagination.js';
-import { ConflictError } from '../errors.js';
+import { ConflictError, NotFoundError } from '../errors.js';
 import { newId } from '../ids.js';
+import { limitsOf, RATE_LIMIT_ID, type LimitOverrides, type ProjectLimits } from '../limits/policy.js';
 import { hashKey, newSecret, redactKey } from '../tenancy/keys.js';
 import { DEFAULT_PROJECT_ID } from '../tenancy/authenticator.js';
 import { nowSeconds } from '../time.js';
@@ -9,7 +10,7 @@ import type { AppDeps } from './deps.js';
 
 /** The admin API: projects, their service accounts and keys. Only the admin key reaches it (src/http/auth.ts). */
 
-type Admin = Pick<AppDeps, 'db' | 'authenticator'>;
+type Admin = Pick<AppDeps, 'db' | 'authenticator' | 'config'>;
 
 export function createProject({ db }: Admin, name: string) {
   return projects.insertProject(db, { id: newId('project'), name, createdAt: nowSeconds(), status: 'active' });
@@ -43,6 +44,17 @@ export async function archiveProject({ db }: Admin, id: string) {
   if (id === DEFAULT_PROJECT_ID) throw new ConflictError('The default project cannot be archived: API_KEYS and the open mode use it.');
   if (project.status === 'archived') return project;
   return projects.updateProject(db, id, { status: 'archived', archivedAt: nowSeconds() });
+}
+
+export async function getRateLimit({ db, config }: Admin, projectId: string): Promise<ProjectLimits> {
+  return limitsOf(config.limits, await projects.findProject(db, projectId));
+}
+
+/** Each override given is set: a number (0 lifts the limit), or null for the setting's default. */
+export async function updateRateLimit({ db, config }: Admin, projectId: string, id: string, changes: Partial<LimitOverrides>): Promise<ProjectLimits> {
+  await activeProject(db, projectId);
+  if (id !== RATE_LIMIT_ID) throw new NotFoundError('rate limit', id);
+  return limitsOf(config.limits, await projects.updateProject(db, projectId, changes));
 }
 
 /**

@@ -17,6 +17,7 @@ import { nowSeconds } from '../time.js';
 import { lifecycleEvent, numbered } from '../wire/response-events.js';
 import { responseToWire } from '../wire/response.js';
 import type { Deps } from './deps.js';
+import { requireRunSlot } from './limits.js';
 import { startedWithWrite } from './workflow-start.js';
 
 /** What `POST /responses` takes: the create params without `stream` (the transport's concern). */
@@ -46,6 +47,7 @@ export function createResponse(deps: Deps, input: ResponseInput, id = newId('res
       await deps.owners.require(deps.projectId, 'response', input.previous_response_id);
       await responses.findResponse(tx, input.previous_response_id).catch(rename('response', input.previous_response_id));
     }
+    await requireRunSlot(deps, tx);
     const items = inputItemsOf(input.input ?? []);
     const createdAt = nowSeconds();
     const write = (async () => {

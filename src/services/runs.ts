@@ -22,6 +22,7 @@ import { nowSeconds } from '../time.js';
 import { runEvent } from '../wire/stream-events.js';
 import { attachForFileSearch } from './attachments.js';
 import type { Deps } from './deps.js';
+import { requireRunSlot } from './limits.js';
 import { resolveToolResources, THREAD_STORE_EXPIRY } from './tool-resources.js';
 import { normalizeTools } from './tools.js';
 import { startedWithWrite } from './workflow-start.js';
@@ -38,6 +39,7 @@ export function createRun(deps: Deps, threadId: string, input: RunCreateParamsBa
     await lockThread(tx, threadId);
     const active = await runs.activeRunOf(tx, threadId);
     if (active) throw new ConflictError(`Thread ${threadId} already has an active run ${active.id}.`);
+    await requireRunSlot(deps, tx);
     const assistant = await assistantForRun(tx, deps.projectId, input.assistant_id);
     const messages = (input.additional_messages ?? []).map((m) => messageRow(threadId, m));
     const [run] = await startRun(deps, tx, { runId, threadId, assistant, input }, async () => {
@@ -51,6 +53,7 @@ export function createRun(deps: Deps, threadId: string, input: RunCreateParamsBa
 /** `POST /threads/runs`: the thread, its messages and the run, all or nothing. */
 export function createThreadAndRun(deps: Deps, input: ThreadCreateAndRunParamsBase, runId = newId('run')): Promise<{ thread: ThreadRecord; run: RunRecord }> {
   return deps.db.$transaction(async (tx) => {
+    await requireRunSlot(deps, tx);
     const assistant = await assistantForRun(tx, deps.projectId, input.assistant_id);
     // The top-level `tool_resources` are the new thread's, unless the thread brings its own.
     const given = input.thread ?? {};

@@ -1,5 +1,6 @@
 import type { Tx } from '../db/client.js';
 import { adminKeyHash, keyByHash, keysRequiredSince, setAdminKeyHash, touchKey } from '../db/projects.js';
+import type { LimitOverrides } from '../limits/policy.js';
 import type { Logger } from '../log.js';
 import { nowSeconds } from '../time.js';
 import { hashKey, KEY_PREFIX, newSecret, sameHash } from './keys.js';
@@ -11,6 +12,8 @@ export const DEFAULT_PROJECT_ID = 'proj_default';
 export interface Principal {
   projectId: string;
   keyId: string | null;
+  /** The project's limit overrides, read with a stored key (src/limits/policy.ts); absent: not read. */
+  overrides?: LimitOverrides;
 }
 
 /** A key's `last_used_at` is written at most this often, not on every request. */
@@ -49,7 +52,8 @@ export class Authenticator {
       if (row && sameHash(row.hash, hash) && row.project.status === 'active') {
         this.closedSince = true;
         this.touch(row.id, row.lastUsedAt);
-        return { projectId: row.project.id, keyId: row.id };
+        const { maxRequestsPerMinute, maxTokensPerMinute, maxActiveRuns } = row.project;
+        return { projectId: row.project.id, keyId: row.id, overrides: { maxRequestsPerMinute, maxTokensPerMinute, maxActiveRuns } };
       }
     }
     return (await this.keyed()) ? undefined : { projectId: DEFAULT_PROJECT_ID, keyId: null };

@@ -1,7 +1,9 @@
 import type { Project as WireProject } from 'openai/resources/admin/organization/projects/projects';
 import type { ProjectAPIKey } from 'openai/resources/admin/organization/projects/api-keys';
 import type { ProjectServiceAccount, ServiceAccountCreateResponse } from 'openai/resources/admin/organization/projects/service-accounts/service-accounts';
+import type { ProjectRateLimit } from 'openai/resources/admin/organization/projects/rate-limits';
 import type { ApiKeyWithOwner } from '../db/projects.js';
+import { RATE_LIMIT_ID, type ProjectLimits } from '../limits/policy.js';
 import type { ApiKey, Project, ServiceAccount } from '../generated/prisma/client.js';
 
 /** The admin API's objects (`admin.organization.projects` in the SDKs). */
@@ -34,6 +36,21 @@ export function apiKeyToWire(row: ApiKeyWithOwner): ProjectAPIKey {
     last_used_at: row.lastUsedAt,
     owner: owner ? { type: 'service_account', service_account: { id: owner.id, name: owner.name, created_at: owner.createdAt, role: owner.role } } : {},
     owner_project_access: 'active',
+  };
+}
+
+/**
+ * A project's one rate limit, for every model (`*`), as the limits in force: its overrides, else
+ * the settings' defaults; 0 is no limit. `max_active_runs` is ours: the cap on active runs and responses.
+ */
+export function rateLimitToWire(limits: ProjectLimits): ProjectRateLimit & { max_active_runs: number } {
+  return {
+    id: RATE_LIMIT_ID,
+    object: 'project.rate_limit',
+    model: '*',
+    max_requests_per_1_minute: limits.requestsPerMinute ?? 0,
+    max_tokens_per_1_minute: limits.tokensPerMinute ?? 0,
+    max_active_runs: limits.maxActiveRuns ?? 0,
   };
 }
 
