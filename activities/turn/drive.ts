@@ -56,10 +56,13 @@ export async function driveTurn<B, R = TurnResult>({ llm, request, machine, read
       if (ev.type === 'finish') {
         metrics.tokens.inc({ model: request.model, kind: 'prompt' }, ev.usage.promptTokens);
         metrics.tokens.inc({ model: request.model, kind: 'completion' }, ev.usage.completionTokens);
-        // Before the turn's end is written, so a request that sees the run ended sees its tokens counted.
-        await addTokens(project.db, project.id, ev.usage.promptTokens + ev.usage.completionTokens).catch((err: unknown) =>
+        // Beside the turn's end, not before it: that write is on the answer's path. A request in
+        // the moment between the two may find the run ended and its tokens not yet counted.
+        const counted = addTokens(project.db, project.id, ev.usage.promptTokens + ev.usage.completionTokens).catch((err: unknown) =>
           log.warn({ err }, 'could not count the tokens in the rate-limit window'),
         );
+        await Promise.all([machine.apply(ev), counted]);
+        continue;
       }
       await machine.apply(ev);
     }
