@@ -37,6 +37,8 @@ interface Service {
   ports?: (string | number)[];
   extra_hosts?: string[] | Env;
   healthcheck?: { test: string | string[] };
+  profiles?: string[];
+  configs?: { source: string; target: string }[];
 }
 interface Compose {
   services: Record<string, Service>;
@@ -215,6 +217,29 @@ describe('services and wiring', () => {
         expect(configTs, `${name} passes ${key}`).toMatch(new RegExp(`^\\s+${key}:`, 'm'));
       }
     }
+  });
+
+  test('the observability profile: Prometheus scrapes the API and the worker on their metrics ports with METRICS_API_KEY; the default stack is unchanged', () => {
+    const prometheus = services.prometheus!;
+    expect(prometheus.profiles).toEqual(['observability']);
+    for (const [name, service] of Object.entries(services)) if (name !== 'prometheus') expect(service.profiles, name).toBeUndefined();
+    const configs = compose.configs as Record<string, { file: string }>;
+    const mounted = new Map(prometheus.configs!.map((c) => [c.target, configs[c.source]!]));
+    // The same key the API checks, written where the scrape jobs read it.
+    expect(envOf('prometheus').METRICS_API_KEY).toBe(envOf('api').METRICS_API_KEY);
+    const keyFile = /> (\S+) && exec \/bin\/prometheus /.exec(words(prometheus.entrypoint).join(' '))?.[1];
+    expect(keyFile).toBe('/tmp/metrics-key');
+
+    type Job = { job_name: string; metrics_path: string; authorization: { credentials_file: string }; static_configs: { targets: string[] }[] };
+    const config = parse(read(mounted.get('/etc/prometheus/prometheus.yml')!.file!)) as { scrape_configs: Job[] };
+    const targets = config.scrape_configs.flatMap((job) => {
+      expect(job.metrics_path).toBe('/metrics');
+      expect(job.authorization.credentials_file, job.job_name).toBe(keyFile);
+      return job.static_configs.flatMap((c) => c.targets);
+    });
+    // The API's port inside its container, and the port the worker serves its metrics on.
+    expect(targets.sort()).toEqual(['api:3000', `worker:${resolved('worker', 'METRICS_PORT')}`].sort());
+    expect(configTs).toMatch(/^\s+METRICS_PORT:/m);
   });
 
   test('api and worker are built from this repo, the api publishes 3000 and has a /health check', () => {
