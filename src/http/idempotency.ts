@@ -12,12 +12,13 @@ const WAIT_MS = 60_000;
 const sha256 = (...parts: string[]) => createHash('sha256').update(parts.join('\0')).digest('hex');
 
 /**
- * `Idempotency-Key` on a POST (the SDKs send one with every POST and keep it across their
- * retries): the first request runs; a repeat with the same key and body within 24 h gets the
- * first one's status and body without running again, and waits while the first is in
- * progress. The same key with another method, path or body is refused. Keys are per API key.
- * A 5xx or a 429 (a limit, src/limits/) is not kept: the retry runs again. A streamed answer cannot be replayed: a repeat of
- * it is told so and pointed at the run (README, "Faults and recovery").
+ * `Idempotency-Key` on a POST (a client sets it, e.g. the SDKs' `idempotencyKey` request option,
+ * and keeps it across retries): the first request runs; a repeat with the same key and body
+ * within 24 h gets the first one's status and body without running again, and waits while the
+ * first is in progress. The same key with another method, path or body is refused. Keys are per
+ * API key. A 5xx or a 429 (a limit, src/limits/) is not kept: the retry runs again. A streamed
+ * answer cannot be replayed: a repeat of it is told so and pointed at the run (README, "Faults
+ * and recovery").
  */
 export function idempotency(db: Db): Koa.Middleware {
   return async (ctx, next) => {
