@@ -27,18 +27,20 @@ async function ownApi(env: Record<string, string> = {}): Promise<Service & { dat
 const adminClient = (api: Service, adminAPIKey = ADMIN_KEY) => new OpenAI({ baseURL: `${api.url}/v1`, adminAPIKey, apiKey: null, maxRetries: 0 });
 const projectClient = (api: Service, apiKey: string) => new OpenAI({ baseURL: `${api.url}/v1`, apiKey, maxRetries: 0 });
 
-async function newProjectKey(admin: OpenAI, name: string): Promise<{ projectId: string; key: string; accountId: string }> {
+async function newProjectKey(admin: OpenAI, name: string): Promise<{ projectId: string; key: string }> {
   const project = await admin.admin.organization.projects.create({ name });
   const account = await admin.admin.organization.projects.serviceAccounts.create(project.id, { name: `${name}-bot` });
-  return { projectId: project.id, key: account.api_key!.value, accountId: account.id };
+  return { projectId: project.id, key: account.api_key!.value };
 }
 
+/** One API for the file, on its own database: the first test finds it open, then issues its first key. */
+let api: Service & { databaseUrl: string };
+beforeAll(async () => {
+  api = await ownApi({ ADMIN_API_KEY: ADMIN_KEY });
+}, 120_000);
+afterAll(() => api?.stop(true));
+
 describe('projects and keys', () => {
-  let api: Service & { databaseUrl: string };
-  beforeAll(async () => {
-    api = await ownApi({ ADMIN_API_KEY: ADMIN_KEY });
-  }, 120_000);
-  afterAll(() => api?.stop(true));
 
   it('the open mode lasts until the first project key; from then on every request needs a key, and keys work, list redacted and stop at once when deleted', { timeout: 120_000 }, async () => {
     const admin = adminClient(api);
@@ -163,11 +165,6 @@ interface Probe {
 }
 
 describe('isolation', () => {
-  let api: Service & { databaseUrl: string };
-  beforeAll(async () => {
-    api = await ownApi({ ADMIN_API_KEY: ADMIN_KEY });
-  }, 120_000);
-  afterAll(() => api?.stop(true));
 
   it('project B sees, changes and learns nothing of project A through any endpoint, list, stream, include[], file content or search', { timeout: 240_000 }, async () => {
     const admin = adminClient(api);
