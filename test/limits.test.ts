@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { failure, llm, uniqueModel } from './support/client.js';
 import { freshDatabase, sql } from './support/db.js';
 import { settled, waitForRun, weatherTool } from './support/runs.js';
+import { adminClient, newProjectKey, projectClient } from './support/admin.js';
 import { startForTest, startService, type Service } from './support/services.js';
 
 const ADMIN_KEY = 'sk-admin-limits-test-0123456789';
@@ -25,17 +26,15 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(() => api?.stop(true));
 
-const adminClient = (service = api) => new OpenAI({ baseURL: `${service.url}/v1`, adminAPIKey: ADMIN_KEY, apiKey: null, maxRetries: 0 });
-const projectClient = (key: string, service = api) => new OpenAI({ baseURL: `${service.url}/v1`, apiKey: key, maxRetries: 0 });
-const rateLimits = () => adminClient().admin.organization.projects.rateLimits;
+const admin = (service = api) => adminClient(service, ADMIN_KEY);
+const rateLimits = () => admin().admin.organization.projects.rateLimits;
 
 /** A new project with a service account's key; `limits` its overrides, set through the admin API. */
 async function newProject(limits: { max_requests_per_1_minute?: number; max_tokens_per_1_minute?: number; max_active_runs?: number } = {}, service = api) {
-  const admin = adminClient(service);
-  const project = await admin.admin.organization.projects.create({ name: uniqueModel('limits') });
-  const account = await admin.admin.organization.projects.serviceAccounts.create(project.id, { name: 'bot' });
-  if (Object.keys(limits).length) await admin.admin.organization.projects.rateLimits.updateRateLimit('rl-all', { project_id: project.id, ...limits });
-  return { id: project.id, key: account.api_key!.value, client: projectClient(account.api_key!.value, service) };
+  const operator = admin(service);
+  const { projectId, key } = await newProjectKey(operator, uniqueModel('limits'));
+  if (Object.keys(limits).length) await operator.admin.organization.projects.rateLimits.updateRateLimit('rl-all', { project_id: projectId, ...limits });
+  return { id: projectId, key, client: projectClient(service, key) };
 }
 
 const RATE_HEADERS = ['limit', 'remaining', 'reset'].flatMap((h) => [`x-ratelimit-${h}-requests`, `x-ratelimit-${h}-tokens`]);
@@ -63,7 +62,7 @@ describe('requests per minute', () => {
     const short = await startForTest('api', { ...env, PROJECT_RPM: '3', PROJECT_TPM: '1000000', PROJECT_MAX_ACTIVE_RUNS: '5', RATE_LIMIT_WINDOW_SECONDS: '3' });
     const project = await newProject({}, short);
     // The defaults are the settings' until overridden.
-    const listed = await adminClient(short).admin.organization.projects.rateLimits.listRateLimits(project.id);
+    const listed = await admin(short).admin.organization.projects.rateLimits.listRateLimits(project.id);
     expect(listed.data).toEqual([{ id: 'rl-all', object: 'project.rate_limit', model: '*', max_requests_per_1_minute: 3, max_tokens_per_1_minute: 1_000_000, max_active_runs: 5 }]);
 
     const remaining = [];
@@ -96,7 +95,7 @@ describe('requests per minute', () => {
     expect(rateHeaders(response.headers)['x-ratelimit-remaining-requests']).toBe('2');
 
     // The admin endpoints are not limited.
-    for (let i = 0; i < 5; i++) await adminClient(short).admin.organization.projects.retrieve(project.id);
+    for (let i = 0; i < 5; i++) await admin(short).admin.organization.projects.retrieve(project.id);
   });
 
   it('an override through the admin SDK changes the limit on the next request; 0 lifts it, null restores the default; bad input is a 4xx', { timeout: 60_000 }, async () => {
@@ -142,14 +141,14 @@ describe('requests per minute', () => {
     expect(unknownLimit.error).toMatchObject({ message: "No rate limit found with id 'rl-gpt-4o'.", type: 'invalid_request_error' });
     expect((await failure(rateLimits().listRateLimits('proj_missing'))).status).toBe(404);
     // A project key cannot change its own limits.
-    const own = new OpenAI({ baseURL: `${api.url}/v1`, adminAPIKey: project.key, apiKey: null, maxRetries: 0 });
+    const own = adminClient(api, project.key);
     expect((await failure(own.admin.organization.projects.rateLimits.updateRateLimit('rl-all', { project_id: project.id, max_requests_per_1_minute: 0 }))).status).toBe(401);
   });
 
   it('two API processes share one window: of 20 requests split across them, exactly the limit is served', { timeout: 120_000 }, async () => {
     const other = await startForTest('api', env);
     const project = await newProject({ max_requests_per_1_minute: 7 });
-    const clients = [project.client, projectClient(project.key, other)];
+    const clients = [project.client, projectClient(other, project.key)];
     const outcomes = await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
         clients[i % 2]!.beta.assistants.list().then(
@@ -245,7 +244,7 @@ describe('active runs', () => {
   it('concurrent creates on two API processes racing the cap never pass it', { timeout: 120_000 }, async () => {
     const other = await startForTest('api', env);
     const project = await newProject({ max_active_runs: 3 });
-    const clients = [project.client, projectClient(project.key, other)];
+    const clients = [project.client, projectClient(other, project.key)];
     const assistant = await parkingAssistant(project.client, 10);
     const threads = await Promise.all(Array.from({ length: 10 }, () => project.client.beta.threads.create({ messages: [{ role: 'user', content: 'weather?' }] })));
     const outcomes = await Promise.all(
@@ -285,7 +284,7 @@ describe('usage', () => {
     const response = await p2.client.responses.create({ model: modelB, input: 'count me too' });
     const b2 = { input: response.usage!.input_tokens, output: response.usage!.output_tokens };
 
-    const usage = adminClient().admin.organization.usage;
+    const usage = admin().admin.organization.usage;
     const page = await usage.completions({ start_time: start, group_by: ['project_id', 'model'], project_ids: [p1.id, p2.id] });
     expect(page).toMatchObject({ object: 'page', has_more: false, next_page: null });
     for (const bucket of page.data) {

@@ -6,9 +6,10 @@
  * of the suite's server relies on.
  */
 import { Client as TemporalClient, Connection } from '@temporalio/client';
-import OpenAI, { toFile } from 'openai';
+import { toFile } from 'openai';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { newId, type IdKind } from '../src/ids.js';
+import { adminClient, newProjectKey, projectClient } from './support/admin.js';
 import { failure, llm, uniqueModel } from './support/client.js';
 import { freshDatabase, sql } from './support/db.js';
 import { settled, waitForRun } from './support/runs.js';
@@ -24,14 +25,6 @@ async function ownApi(env: Record<string, string> = {}): Promise<Service & { dat
   return Object.assign(api, { databaseUrl });
 }
 
-const adminClient = (api: Service, adminAPIKey = ADMIN_KEY) => new OpenAI({ baseURL: `${api.url}/v1`, adminAPIKey, apiKey: null, maxRetries: 0 });
-const projectClient = (api: Service, apiKey: string) => new OpenAI({ baseURL: `${api.url}/v1`, apiKey, maxRetries: 0 });
-
-async function newProjectKey(admin: OpenAI, name: string): Promise<{ projectId: string; key: string }> {
-  const project = await admin.admin.organization.projects.create({ name });
-  const account = await admin.admin.organization.projects.serviceAccounts.create(project.id, { name: `${name}-bot` });
-  return { projectId: project.id, key: account.api_key!.value };
-}
 
 /** One API for the file, on its own database: the first test finds it open, then issues its first key. */
 let api: Service & { databaseUrl: string };
@@ -43,7 +36,7 @@ afterAll(() => api?.stop(true));
 describe('projects and keys', () => {
 
   it('the open mode lasts until the first project key; from then on every request needs a key, and keys work, list redacted and stop at once when deleted', { timeout: 120_000 }, async () => {
-    const admin = adminClient(api);
+    const admin = adminClient(api, ADMIN_KEY);
     const open = projectClient(api, 'EMPTY');
     // No key issued yet: any key is the default project's, as the seed's clients expect.
     const early = await open.beta.assistants.create({ model: 'm', name: 'made while open' });
@@ -96,7 +89,7 @@ describe('projects and keys', () => {
 
     // A project key cannot manage projects, read metrics or act as the admin; the admin key is no project key.
     expect((await fetch(`${api.url}/v1/organization/projects`, { headers: { authorization: `Bearer ${secret}` } })).status).toBe(401);
-    expect((await failure(new OpenAI({ baseURL: `${api.url}/v1`, adminAPIKey: secret, apiKey: null, maxRetries: 0 }).admin.organization.projects.list())).status).toBe(401);
+    expect((await failure(adminClient(api, secret).admin.organization.projects.list())).status).toBe(401);
     expect((await fetch(`${api.url}/metrics`, { headers: { authorization: `Bearer ${secret}` } })).status).toBe(403);
     expect((await failure(projectClient(api, ADMIN_KEY).beta.assistants.list())).status).toBe(401);
 
@@ -116,7 +109,7 @@ describe('projects and keys', () => {
   });
 
   it("an archived project's keys stop working and it leaves the list; the default project cannot be archived; bad input is a 4xx", { timeout: 60_000 }, async () => {
-    const admin = adminClient(api);
+    const admin = adminClient(api, ADMIN_KEY);
     const { projectId, key } = await newProjectKey(admin, 'to-archive');
     const client = projectClient(api, key);
     await client.beta.assistants.list();
@@ -140,8 +133,8 @@ describe('projects and keys', () => {
   it('without ADMIN_API_KEY the first start makes an admin key and prints it once; a restart keeps it and prints nothing', { timeout: 180_000 }, async () => {
     const first = await ownApi();
     try {
-      const printed = /"admin_key":"(sk-admin-[\w-]+)"/.exec(first.output())?.[1];
-      expect(printed).toBeDefined();
+      const printed = /"admin_key":"(sk-admin-[\w-]+)"/.exec(first.output())?.[1] ?? '';
+      expect(printed).toMatch(/^sk-admin-/);
       const project = await adminClient(first, printed).admin.organization.projects.create({ name: 'made with the printed key' });
       await first.stop();
       const again = await ownApi({ DATABASE_URL: first.databaseUrl });
@@ -167,7 +160,7 @@ interface Probe {
 describe('isolation', () => {
 
   it('project B sees, changes and learns nothing of project A through any endpoint, list, stream, include[], file content or search', { timeout: 240_000 }, async () => {
-    const admin = adminClient(api);
+    const admin = adminClient(api, ADMIN_KEY);
     const a = projectClient(api, (await newProjectKey(admin, 'A')).key);
     const bKey = (await newProjectKey(admin, 'B')).key;
     const b = projectClient(api, bKey);
