@@ -16,20 +16,17 @@ export type LimitOverrides = Pick<Project, 'maxRequestsPerMinute' | 'maxTokensPe
 
 export const NO_OVERRIDES: LimitOverrides = { maxRequestsPerMinute: null, maxTokensPerMinute: null, maxActiveRuns: null };
 
-/** The defaults from the settings; null: no limit. */
-export interface LimitDefaults {
-  requestsPerMinute: number | null;
-  tokensPerMinute: number | null;
-  maxActiveRuns: number | null;
-  /** How long a "minute" lasts: 60 s, shorter only for tests (RATE_LIMIT_WINDOW_SECONDS). */
-  windowSeconds: number;
-}
-
 /** The limits that apply to one project; null: none. */
 export interface ProjectLimits {
   requestsPerMinute: number | null;
   tokensPerMinute: number | null;
   maxActiveRuns: number | null;
+}
+
+/** The defaults from the settings, every project's unless overridden. */
+export interface LimitDefaults extends ProjectLimits {
+  /** How long a "minute" lasts: 60 s, shorter only for tests (RATE_LIMIT_WINDOW_SECONDS). */
+  windowSeconds: number;
 }
 
 const pick = (override: number | null, fallback: number | null) => (override === null ? fallback : override || null);
