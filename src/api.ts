@@ -49,7 +49,7 @@ export async function startApi(config: Config, endpoints: Endpoints, log: Logger
   const authenticator = new Authenticator(db, config.apiKeys, await prepareAdminKey(db, config.adminApiKey, log));
   const deps: AppDeps = { db, temporal, config, log, events, storage, embedder, authenticator, owners: new Owners(db) };
 
-  events.start();
+  await events.start();
   const health: HealthCheck = () =>
     checkReadiness(
       {

@@ -10,7 +10,7 @@ import type { UsageCompletionsResponse } from 'openai/resources/admin/organizati
 import type { Run } from 'openai/resources/beta/threads/runs/runs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { failure, llm, uniqueModel } from './support/client.js';
-import { freshDatabase, sql } from './support/db.js';
+import { ownDatabase, sql } from './support/db.js';
 import { settled, waitForRun, weatherTool } from './support/runs.js';
 import { adminClient, newProjectKey, projectClient } from './support/admin.js';
 import { startForTest, startService, type Service } from './support/services.js';
@@ -21,7 +21,7 @@ let env: Record<string, string>;
 let api: Service;
 
 beforeAll(async () => {
-  env = { ...inject('serviceEnv'), TEMPORAL_TASK_QUEUE: uniqueModel('limits-q'), DATABASE_URL: await freshDatabase('limits'), ADMIN_API_KEY: ADMIN_KEY };
+  env = { ...inject('serviceEnv'), ...(await ownDatabase('limits')), ADMIN_API_KEY: ADMIN_KEY };
   api = await startService('api', env);
 }, 120_000);
 afterAll(() => api?.stop(true));

@@ -11,23 +11,23 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { newId, type IdKind } from '../src/ids.js';
 import { adminClient, newProjectKey, projectClient } from './support/admin.js';
 import { failure, llm, uniqueModel } from './support/client.js';
-import { freshDatabase, sql } from './support/db.js';
+import { ownDatabase, sql } from './support/db.js';
 import { settled, waitForRun } from './support/runs.js';
 import { startService, type Service } from './support/services.js';
 
 const ADMIN_KEY = 'sk-admin-tenancy-test-0123456789';
 
-async function ownApi(env: Record<string, string> = {}): Promise<Service & { databaseUrl: string }> {
-  const databaseUrl = env.DATABASE_URL ?? (await freshDatabase('tenancy'));
-  // Queues of its own: the suite's workers, on the suite's database, would find none of its rows.
-  const queues = { TEMPORAL_TASK_QUEUE: uniqueModel('tenancy-q'), TEMPORAL_INGEST_TASK_QUEUE: uniqueModel('tenancy-ingest') };
-  const api = await startService('api', { ...inject('serviceEnv'), ...queues, ...env, DATABASE_URL: databaseUrl });
-  return Object.assign(api, { databaseUrl });
+type OwnDatabase = Awaited<ReturnType<typeof ownDatabase>>;
+
+/** An API on a database (and queues) of its own; `own` restarts one on an earlier one's. */
+async function ownApi(env: Record<string, string> = {}, own?: OwnDatabase): Promise<Service & { own: OwnDatabase }> {
+  const database = own ?? (await ownDatabase('tenancy'));
+  const api = await startService('api', { ...inject('serviceEnv'), ...env, ...database });
+  return Object.assign(api, { own: database });
 }
 
-
 /** One API for the file, on its own database: the first test finds it open, then issues its first key. */
-let api: Service & { databaseUrl: string };
+let api: Awaited<ReturnType<typeof ownApi>>;
 beforeAll(async () => {
   api = await ownApi({ ADMIN_API_KEY: ADMIN_KEY });
 }, 120_000);
@@ -60,7 +60,7 @@ describe('projects and keys', () => {
     });
     const secret = account.api_key!.value;
     // Stored hashed: the secret is nowhere in the database.
-    const [stored] = await sql<{ row: string }>('SELECT row_to_json(k)::text AS row FROM api_keys k WHERE id = $1', [account.api_key!.id], api.databaseUrl);
+    const [stored] = await sql<{ row: string }>('SELECT row_to_json(k)::text AS row FROM api_keys k WHERE id = $1', [account.api_key!.id], api.own.DATABASE_URL);
     expect(stored!.row).not.toContain(secret.slice('sk-svcacct-'.length));
 
     // From the first key on, a key is needed.
@@ -137,7 +137,7 @@ describe('projects and keys', () => {
       expect(printed).toMatch(/^sk-admin-/);
       const project = await adminClient(first, printed).admin.organization.projects.create({ name: 'made with the printed key' });
       await first.stop();
-      const again = await ownApi({ DATABASE_URL: first.databaseUrl });
+      const again = await ownApi({}, first.own);
       try {
         expect(again.output()).not.toContain('admin_key');
         expect(await adminClient(again, printed).admin.organization.projects.retrieve(project.id)).toMatchObject({ name: 'made with the printed key' });
@@ -310,9 +310,9 @@ describe('isolation', () => {
     expect(await snapshot()).toEqual(before);
     expect((await a.vectorStores.list()).data.map((s) => s.id)).toEqual([store.id]);
     // The run's workflow and the file's object carry the project.
-    const [row] = await sql<{ project_id: string; object_key: string }>('SELECT f.project_id, f.object_key FROM files f WHERE id = $1', [file.id], api.databaseUrl);
+    const [row] = await sql<{ project_id: string; object_key: string }>('SELECT f.project_id, f.object_key FROM files f WHERE id = $1', [file.id], api.own.DATABASE_URL);
     expect(row!.object_key).toBe(`projects/${row!.project_id}/files/${file.id}`);
-    const [runRow] = await sql<{ project_id: string }>('SELECT project_id FROM runs WHERE id = $1', [run.id], api.databaseUrl);
+    const [runRow] = await sql<{ project_id: string }>('SELECT project_id FROM runs WHERE id = $1', [run.id], api.own.DATABASE_URL);
     expect(runRow!.project_id).toBe(row!.project_id);
     const connection = await Connection.connect({ address: inject('serviceEnv').TEMPORAL_ADDRESS! });
     try {

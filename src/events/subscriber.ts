@@ -43,9 +43,15 @@ export class RunEventSubscriber {
     return this.client || this.reconnectTimer ? 'connecting' : 'down';
   }
 
-  /** Connects eagerly, so readiness reports the listener from the start; failures only log. */
-  start(): void {
-    this.connect().catch((err: unknown) => this.scheduleReconnect(err, RECONNECT_MIN_MS));
+  /**
+   * Connects eagerly, so the API is ready when it says so; settles once the first attempt has
+   * (a failed one only logs and keeps retrying in the background, as readiness then reports).
+   */
+  async start(): Promise<void> {
+    await this.connect().then(
+      () => {},
+      (err: unknown) => this.scheduleReconnect(err, RECONNECT_MIN_MS),
+    );
   }
 
   private connect(): Promise<pg.Client> {

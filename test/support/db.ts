@@ -19,14 +19,16 @@ export async function messagesContaining(marker: string): Promise<number> {
 }
 
 /**
- * A new, empty database on the suite's Postgres, for an API of its own (it migrates at start):
- * state that would change every other test's server — issuing project keys ends the open
- * mode — stays in it.
+ * The settings of an API with a new, empty database on the suite's Postgres (it migrates at
+ * start), for state that would change every other test's server (issuing project keys ends
+ * the open mode). Its task queues are its own too: the suite's workers, on the suite's
+ * database, would take its runs and ingestions and find none of their rows, and its worker
+ * would take theirs.
  */
-export async function freshDatabase(label: string): Promise<string> {
+export async function ownDatabase(label: string): Promise<{ DATABASE_URL: string; TEMPORAL_TASK_QUEUE: string; TEMPORAL_INGEST_TASK_QUEUE: string }> {
   const name = `${label}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
   await sql(`CREATE DATABASE ${name}`);
   const url = new URL(inject('databaseUrl'));
   url.pathname = `/${name}`;
-  return url.toString();
+  return { DATABASE_URL: url.toString(), TEMPORAL_TASK_QUEUE: `${name}-runs`, TEMPORAL_INGEST_TASK_QUEUE: `${name}-ingest` };
 }
