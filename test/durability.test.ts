@@ -8,7 +8,7 @@ import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
 import { failure, llm, uniqueModel } from './support/client.js';
 import { waitForRun } from './support/runs.js';
-import { startForTest, type Service } from './support/services.js';
+import { startForTest } from './support/services.js';
 
 const start = startForTest;
 

@@ -9,7 +9,6 @@ import OpenAI, { toFile } from 'openai';
 import type { Message, TextContentBlock } from 'openai/resources/beta/threads/messages';
 import { describe, expect, it } from 'vitest';
 import { client, failure, llm, uniqueModel } from './support/client.js';
-import { waitForRun } from './support/runs.js';
 
 const openai: OpenAI = client();
 

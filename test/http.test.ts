@@ -3,7 +3,7 @@
  * unknown routes, wrong methods, bad and oversized bodies, `x-request-id` on every response
  * (and the SDK exposing it), `/health`, and API-key auth (on a second API with API_KEYS set).
  */
-import OpenAI, { AuthenticationError } from 'openai';
+import { AuthenticationError } from 'openai';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startService, type Service } from './support/services.js';
 import { client, failure } from './support/client.js';

@@ -42,23 +42,6 @@ async function migrationFolders(): Promise<string[]> {
     .sort();
 }
 
-/** Tables, columns, indexes and constraints, in an order that does not depend on how they were added. */
-async function catalog(url: string) {
-  const columns = await sql(
-    `SELECT table_name, column_name, data_type, is_nullable, column_default FROM information_schema.columns
-     WHERE table_schema = 'public' AND table_name <> '_prisma_migrations' ORDER BY table_name, column_name`,
-    [],
-    url,
-  );
-  const indexes = await sql(`SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' AND tablename <> '_prisma_migrations' ORDER BY indexname`, [], url);
-  const constraints = await sql(
-    `SELECT conname, pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE connamespace = 'public'::regnamespace AND conrelid::regclass::text <> '_prisma_migrations' ORDER BY conname`,
-    [],
-    url,
-  );
-  return { columns, indexes, constraints };
-}
-
 const migrationSql = (name: string) => readFile(path.join(MIGRATIONS_DIR, name, 'migration.sql'), 'utf8');
 
 describe('migrations', () => {

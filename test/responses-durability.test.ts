@@ -6,7 +6,7 @@
 import OpenAI from 'openai';
 import { expect, it } from 'vitest';
 import { llm, uniqueModel } from './support/client.js';
-import { startForTest, type Service } from './support/services.js';
+import { startForTest } from './support/services.js';
 
 const start = startForTest;
 
