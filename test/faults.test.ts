@@ -138,14 +138,18 @@ describe('requests while no worker is up', () => {
     expect(err.status).toBe(503);
     expect(err.error).toMatchObject({ type: 'server_error', message: expect.stringContaining('retry') });
 
-    await start('worker', env);
+    const second = await start('worker', env);
     // Retried as the SDK retries a 503 (the new worker first waits out the dead one's sticky
     // queue): the same submission joins the first one's update instead of making a second.
     const retrying = new OpenAI({ baseURL: api.url, apiKey: 'EMPTY', maxRetries: 5 });
     const retried = await retrying.beta.threads.runs.submitToolOutputs(run.id, { thread_id: thread.id, tool_outputs: outputs }).catch((e: Error) => e);
     if (retried instanceof Error) expect(retried.message).toMatch(/do not accept tool outputs/);
     else expect(retried.status).toBe('queued');
-    const done = await waitForRun(openai, thread.id, run.id, (r) => r.status === 'completed', 150_000);
+    // Should the run stay parked, the failure shows what the retry heard and what each process did.
+    const done = await waitForRun(openai, thread.id, run.id, (r) => r.status === 'completed', 150_000).catch((err: Error) => {
+      const heard = retried instanceof Error ? retried.message : retried.status;
+      throw new Error(`${err.message}; the retry heard: ${heard}\n--- api\n${api.output().slice(-6000)}\n--- worker\n${second.output().slice(-6000)}`);
+    });
     expect(done.status).toBe('completed');
     expect(await llm().requests(model)).toHaveLength(2);
     const [step] = (await openai.beta.threads.runs.steps.list(run.id, { thread_id: thread.id, order: 'asc' })).data;
