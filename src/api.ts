@@ -18,6 +18,7 @@ import { Owners } from './services/ownership.js';
 import { ensureBucket, objectStore } from './storage.js';
 import { ensureSearchAttributes } from './temporal.js';
 import { Authenticator, prepareAdminKey } from './tenancy/authenticator.js';
+import { installTracing } from './tracing.js';
 import { installRuntime, startWorker } from './worker.js';
 
 export interface RunningApi {
@@ -35,8 +36,9 @@ export interface RunningApi {
 export async function startApi(config: Config, endpoints: Endpoints, log: Logger): Promise<RunningApi> {
   const db = createDb(endpoints.databaseUrl);
   installRuntime(log, config.metrics.temporalAddress);
+  const tracing = installTracing(config.tracing, 'api', log);
   const connection = await NativeConnection.connect({ address: endpoints.temporalAddress });
-  const temporal = new Client({ connection, namespace: config.temporal.namespace });
+  const temporal = new Client({ connection, namespace: config.temporal.namespace, interceptors: tracing.clientInterceptors });
   const storage = objectStore(config.s3, endpoints.s3Endpoint);
   const s3 = storage.client;
   // An external S3 (MinIO in docker-compose) may not have the bucket yet.
@@ -94,6 +96,7 @@ export async function startApi(config: Config, endpoints: Endpoints, log: Logger
       await worker?.close();
       await connection.close();
       await db.$disconnect();
+      await tracing.flush();
     },
   };
 }

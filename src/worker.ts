@@ -1,4 +1,4 @@
-import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel, type WorkerOptions } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel, type WorkerOptions } from '@temporalio/worker';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
@@ -16,12 +16,12 @@ import { BubblewrapBackend } from './sandbox/bubblewrap.js';
 import { ServiceBackend } from './sandbox/service-backend.js';
 import { CodeSessions } from './sandbox/sessions.js';
 import { objectStore } from './storage.js';
+import { installTracing } from './tracing.js';
+import { bundleWorkflows } from './workflow-bundle.js';
 
 export interface RunningWorker {
   close(): Promise<void>;
 }
-
-const ROOT = path.resolve(import.meta.dirname, '..');
 
 /**
  * The workflow code: a prebuilt bundle when there is one (`WORKFLOW_BUNDLE_PATH`, as production
@@ -31,7 +31,7 @@ const ROOT = path.resolve(import.meta.dirname, '..');
 async function workflowSource(bundlePath: string | undefined, log: Logger): Promise<Pick<WorkerOptions, 'workflowBundle'>> {
   if (bundlePath && existsSync(bundlePath)) return { workflowBundle: { codePath: bundlePath } };
   log.info('bundling workflow code (set WORKFLOW_BUNDLE_PATH to a prebuilt bundle to skip this)…');
-  return { workflowBundle: await bundleWorkflowCode({ workflowsPath: path.join(ROOT, 'workflows/index.ts') }) };
+  return { workflowBundle: await bundleWorkflows() };
 }
 
 /**
@@ -81,6 +81,7 @@ export async function startWorker(
   shared?: NativeConnection,
 ): Promise<RunningWorker> {
   installRuntime(log, config.metrics.temporalAddress);
+  const tracing = installTracing(config.tracing, 'worker', log);
   const db = createDb(endpoints.databaseUrl, config.worker.dbPoolSize);
   const storage = objectStore(config.s3, endpoints.s3Endpoint);
   const connection = shared ?? (await NativeConnection.connect({ address: endpoints.temporalAddress }));
@@ -93,6 +94,7 @@ export async function startWorker(
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     ...source,
+    ...tracing.workerOptions,
     activities: createActivities(db, storage, config.llm, log, tools),
     // Runs parked in requires_action are evicted and replayed when their update or timer comes.
     maxCachedWorkflows: config.worker.maxCachedWorkflows,
@@ -106,6 +108,7 @@ export async function startWorker(
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.ingestTaskQueue,
     ...source,
+    ...tracing.workerOptions,
     activities: createIngestActivities(db, storage, embedder, log),
     maxConcurrentActivityTaskExecutions: config.vectorStores.ingestConcurrency,
     maxHeartbeatThrottleInterval: '1s',
@@ -121,6 +124,7 @@ export async function startWorker(
       sessions.close();
       if (!shared) await connection.close();
       await db.$disconnect();
+      await tracing.flush();
     },
   };
 }

@@ -3,11 +3,13 @@
  * against the current workflow code: a change that would strand runs already in flight when it
  * deploys fails here. Replay runs in this process; nothing of the running stack is used.
  */
-import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
+import { DefaultLogger, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { noTracing } from '../src/tracing.js';
+import { bundleWorkflows, WORKFLOWS_PATH } from '../src/workflow-bundle.js';
 import { historyFromJSON } from './fixtures/history-json.js';
 
 const FIXTURES = path.resolve(import.meta.dirname, 'fixtures');
@@ -18,13 +20,14 @@ const scenarios = (await readdir(HISTORIES)).filter((f) => f.endsWith('.json')).
 const logger = new DefaultLogger('WARN');
 Runtime.install({ logger, shutdownSignals: [] });
 
-const bundle = (workflowsPath: string): Promise<WorkflowBundle> => bundleWorkflowCode({ workflowsPath, logger });
+const bundle = (workflowsPath: string): Promise<WorkflowBundle> => bundleWorkflows({ workflowsPath, logger });
+const replay = (workflowBundle: WorkflowBundle, scenario: string) => history(scenario).then((h) => Worker.runReplayHistory({ workflowBundle, ...noTracing.workerOptions }, h, scenario));
 const history = async (scenario: string) => historyFromJSON(await readFile(path.join(HISTORIES, `${scenario}.json`), 'utf8'));
 
 describe('recorded histories replay against the current workflow code', () => {
   let workflowBundle: WorkflowBundle;
   beforeAll(async () => {
-    workflowBundle = await bundle(path.resolve(import.meta.dirname, '../workflows/index.ts'));
+    workflowBundle = await bundle(WORKFLOWS_PATH);
   });
 
   // A history deleted to make a change pass would otherwise go unnoticed.
@@ -36,14 +39,13 @@ describe('recorded histories replay against the current workflow code', () => {
 
   it.each(scenarios)('%s', async (scenario) => {
     // The workflow id is the run id; the run's input carries it too, so any id replays.
-    await expect(Worker.runReplayHistory({ workflowBundle }, await history(scenario), scenario)).resolves.toBeUndefined();
+    await expect(replay(workflowBundle, scenario)).resolves.toBeUndefined();
   });
 });
 
 describe('the guard', () => {
   it('a workflow that issues a different first command fails to replay with a determinism violation', async () => {
     const workflowBundle = await bundle(path.join(FIXTURES, 'workflows/extra-timer.ts'));
-    const replay = Worker.runReplayHistory({ workflowBundle }, await history('text'), 'text');
-    await expect(replay).rejects.toBeInstanceOf(DeterminismViolationError);
+    await expect(replay(workflowBundle, 'text')).rejects.toBeInstanceOf(DeterminismViolationError);
   });
 });

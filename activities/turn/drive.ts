@@ -4,6 +4,7 @@ import { addTokens } from '../../src/db/rate-limits.js';
 import { LlmError, modelFor, type ChatRequest, type LlmConfig } from '../../src/llm/index.js';
 import type { Logger } from '../../src/log.js';
 import { metrics } from '../../src/metrics.js';
+import { traceModelCall } from '../../src/tracing.js';
 import { modelCallFailure } from '../model-failure.js';
 import type { TurnResult } from '../types.js';
 import type { TurnMachine } from './machine.js';
@@ -48,24 +49,32 @@ export async function driveTurn<B, R = TurnResult>({ llm, request, machine, read
   let firstToken = true;
   try {
     const signal = AbortSignal.any([ctx.cancellationSignal, stop.signal]);
-    for await (const ev of modelFor(request.model, llm).stream({ ...request, signal })) {
-      if (firstToken && ev.type !== 'finish') {
-        firstToken = false;
-        metrics.timeToFirstToken.observe({ model: request.model }, seconds());
+    await traceModelCall(request.model, { 'gen_ai.request.max_tokens': request.maxTokens ?? undefined }, async (span) => {
+      for await (const ev of modelFor(request.model, llm).stream({ ...request, signal })) {
+        if (firstToken && ev.type !== 'finish') {
+          firstToken = false;
+          metrics.timeToFirstToken.observe({ model: request.model }, seconds());
+          span.addEvent('first token');
+        }
+        if (ev.type === 'finish') {
+          metrics.tokens.inc({ model: request.model, kind: 'prompt' }, ev.usage.promptTokens);
+          metrics.tokens.inc({ model: request.model, kind: 'completion' }, ev.usage.completionTokens);
+          span.setAttributes({
+            'gen_ai.usage.input_tokens': ev.usage.promptTokens,
+            'gen_ai.usage.output_tokens': ev.usage.completionTokens,
+            'gen_ai.response.finish_reasons': [ev.reason],
+          });
+          // Beside the turn's end, not before it: that write is on the answer's path. A request in
+          // the moment between the two may find the run ended and its tokens not yet counted.
+          const counted = addTokens(project.db, project.id, ev.usage.promptTokens + ev.usage.completionTokens).catch((err: unknown) =>
+            log.warn({ err }, 'could not count the tokens in the rate-limit window'),
+          );
+          await Promise.all([machine.apply(ev), counted]);
+          continue;
+        }
+        await machine.apply(ev);
       }
-      if (ev.type === 'finish') {
-        metrics.tokens.inc({ model: request.model, kind: 'prompt' }, ev.usage.promptTokens);
-        metrics.tokens.inc({ model: request.model, kind: 'completion' }, ev.usage.completionTokens);
-        // Beside the turn's end, not before it: that write is on the answer's path. A request in
-        // the moment between the two may find the run ended and its tokens not yet counted.
-        const counted = addTokens(project.db, project.id, ev.usage.promptTokens + ev.usage.completionTokens).catch((err: unknown) =>
-          log.warn({ err }, 'could not count the tokens in the rate-limit window'),
-        );
-        await Promise.all([machine.apply(ev), counted]);
-        continue;
-      }
-      await machine.apply(ev);
-    }
+    });
     metrics.modelCalls.observe({ model: request.model, outcome: 'ok' }, seconds());
   } catch (err) {
     metrics.modelCalls.observe({ model: request.model, outcome: err instanceof LlmError ? err.code : 'aborted' }, seconds());

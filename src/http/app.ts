@@ -22,6 +22,7 @@ import { rateLimits } from './rate-limits.js';
 import { responseRoutes } from './responses/routes.js';
 import { runRoutes } from './runs/routes.js';
 import { threadRoutes } from './threads/routes.js';
+import { activeTraceId, traceRequests } from './tracing.js';
 import { vectorStoreFileBatchRoutes } from './vector-store-file-batches/routes.js';
 import { vectorStoreFileRoutes } from './vector-store-files/routes.js';
 import { vectorStoreRoutes } from './vector-stores/routes.js';
@@ -49,6 +50,7 @@ export function createApp(deps: AppDeps, health: HealthCheck): Koa {
   healthRoutes(open, health);
   metricsRoutes(open, { key: deps.config.metrics.apiKey, keyed: () => deps.authenticator.keyed() });
 
+  app.use(traceRequests);
   app.use(requestContext(deps));
   app.use(errors());
   app.use(corsFor(deps.config.corsOrigins));
@@ -77,7 +79,7 @@ export function createApp(deps: AppDeps, health: HealthCheck): Koa {
 function requestContext({ log }: AppDeps): Koa.Middleware {
   return async (ctx, next) => {
     const id = `req_${randomBytes(16).toString('hex')}`;
-    ctx.state.log = log.child({ request_id: id });
+    ctx.state.log = log.child({ request_id: id, trace_id: activeTraceId() });
     ctx.state.started = performance.now();
     ctx.set('x-request-id', id);
     const elapsed = () => performance.now() - (ctx.state.started as number);

@@ -4,7 +4,7 @@
  * directory, migrations, the scripted model server (in this process), and our API and worker as
  * child processes. The workflow code is bundled once and shared by every worker started with `env`.
  */
-import { bundleWorkflowCode, type Logger as TemporalLogger } from '@temporalio/worker';
+import type { Logger as TemporalLogger } from '@temporalio/worker';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -13,6 +13,7 @@ import { migrate } from '../../src/db/migrate.js';
 import { log, type Logger } from '../../src/log.js';
 import { startStack, type Stack } from '../../src/stack/index.js';
 import { freePorts } from '../../src/stack/ports.js';
+import { bundleWorkflows } from '../../src/workflow-bundle.js';
 import { startScriptedLlm, type ScriptedLlm } from './scripted-llm.js';
 import { startService, type Service } from './services.js';
 
@@ -79,7 +80,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
         binaries: loadConfig().binaries,
         log: quiet,
       }),
-      bundleWorkflowCode({ workflowsPath: path.resolve(import.meta.dirname, '../../workflows/index.ts'), logger: opts.bundleLogger }).then(({ code }) => writeFile(bundlePath, code)),
+      bundleWorkflows({ logger: opts.bundleLogger }).then(({ code }) => writeFile(bundlePath, code)),
     ]);
     if (started[0].status === 'fulfilled') stack = started[0].value;
     const failed = started.find((r) => r.status === 'rejected');
