@@ -8,7 +8,7 @@
  * no-op, and the workflow interceptors every bundle carries (src/workflow-bundle.ts) hand
  * their spans to a processor that drops them.
  */
-import { SpanKind, SpanStatusCode, trace, type Attributes, type Span } from '@opentelemetry/api';
+import { diag, DiagLogLevel, SpanKind, SpanStatusCode, trace, type Attributes, type Span } from '@opentelemetry/api';
 import { OTLPTraceExporter as OtlpJsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as OtlpProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
@@ -65,12 +65,16 @@ export function installTracing(cfg: TracingConfig, role: 'api' | 'worker', log: 
   const resource = Resource.default()
     .merge(new Resource({ [ATTR_SERVICE_NAME]: `assistants-${role}` }))
     .merge(detectResourcesSync({ detectors: [envDetectorSync] }));
+  // The SDK's own complaints (an exporter that cannot reach its endpoint) go to our log.
+  const otelLog = log.child({ component: 'opentelemetry' });
+  const warn = (message: string, ...args: unknown[]) => otelLog.warn({ details: args }, message);
+  diag.setLogger({ error: warn, warn, info: () => {}, debug: () => {}, verbose: () => {} }, DiagLogLevel.WARN);
   const processor = new BatchSpanProcessor(exporterFor(cfg));
   const provider = new NodeTracerProvider({ resource, spanProcessors: [processor] });
   provider.register();
   // Prisma's queries, and the model's (and embeddings') HTTP requests made with fetch.
   registerInstrumentations({ tracerProvider: provider, instrumentations: [new PrismaInstrumentation(), new UndiciInstrumentation()] });
-  log.info({ exporter: cfg.exporter, protocol: cfg.exporter === 'otlp' ? cfg.protocol : undefined, service: resource.attributes[ATTR_SERVICE_NAME] }, 'tracing on');
+  log.info({ exporter: cfg.exporter, protocol: cfg.exporter === 'otlp' ? cfg.protocol : undefined, service_name: resource.attributes[ATTR_SERVICE_NAME] }, 'tracing on');
   return (installed = {
     enabled: true,
     clientInterceptors: { workflow: [new OpenTelemetryWorkflowClientInterceptor()] },

@@ -135,6 +135,8 @@ function dockerCmd(): string[] {
 }
 
 const APP_SERVICES = ['api', 'worker'] as const;
+/** Behind the observability profile; everything else is the default stack. */
+const OPERATOR_VIEW = ['prometheus', 'jaeger'];
 const REQUIRED_SERVICES = ['postgres', 'temporal', 'temporal-ui', 'minio', 'embeddings', 'api', 'worker', 'sandbox'];
 const REQUIRED_APP_ENV = [
   'DATABASE_URL',
@@ -222,7 +224,7 @@ describe('services and wiring', () => {
   test('the observability profile: Prometheus scrapes the API and the worker on their metrics ports with METRICS_API_KEY; the default stack is unchanged', () => {
     const prometheus = services.prometheus!;
     expect(prometheus.profiles).toEqual(['observability']);
-    for (const [name, service] of Object.entries(services)) if (name !== 'prometheus') expect(service.profiles, name).toBeUndefined();
+    for (const [name, service] of Object.entries(services)) if (!OPERATOR_VIEW.includes(name)) expect(service.profiles, name).toBeUndefined();
     const configs = compose.configs as Record<string, { file: string }>;
     const mounted = new Map(prometheus.configs!.map((c) => [c.target, configs[c.source]!]));
     // The same key the API checks, written where the scrape jobs read it.
@@ -240,6 +242,20 @@ describe('services and wiring', () => {
     // The API's port inside its container, and the port the worker serves its metrics on.
     expect(targets.sort()).toEqual(['api:3000', `worker:${resolved('worker', 'METRICS_PORT')}`].sort());
     expect(configTs).toMatch(/^\s+METRICS_PORT:/m);
+  });
+
+  test('the observability profile: Jaeger takes OTLP over HTTP, where OTEL_EXPORTER_OTLP_ENDPOINT (a setting) sends the spans, and shows them on loopback', () => {
+    const jaeger = services.jaeger!;
+    expect(jaeger.profiles).toEqual(['observability']);
+    expect(jaeger.image).toMatch(/^jaegertracing\/jaeger:2\.\d+\.\d+$/);
+    expect(jaeger.ports).toEqual(['127.0.0.1:16686:16686']);
+    expect(configTs).toMatch(/^\s+OTEL_EXPORTER_OTLP_ENDPOINT:/m);
+    for (const name of APP_SERVICES) {
+      // Off by default; the compose file's header names the endpoint the profile takes.
+      expect(resolved(name, 'OTEL_EXPORTER_OTLP_ENDPOINT'), name).toBe('');
+      expect(interpolate(envOf(name).OTEL_EXPORTER_OTLP_ENDPOINT!, { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://jaeger:4318' })).toBe('http://jaeger:4318');
+    }
+    expect(read('docker-compose.yml')).toContain('OTEL_EXPORTER_OTLP_ENDPOINT=http://jaeger:4318 docker compose --profile observability up');
   });
 
   test('api and worker are built from this repo, the api publishes 3000 and has a /health check', () => {

@@ -2,11 +2,13 @@
  * OpenTelemetry traces after a real run: the API (http/json) and a worker process
  * (http/protobuf, the default) export to an OTLP receiver in this process, and the spans of
  * the request that started the run form one tree across both processes: HTTP request,
- * workflow start, workflow, activities, model calls with their HTTP requests, Postgres.
+ * workflow start, workflow, activities, model calls with their HTTP requests, Postgres. And
+ * the settings that turn them on.
  */
 import { randomBytes } from 'node:crypto';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.js';
 import { llm, uniqueModel } from './support/client.js';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './support/otlp-receiver.js';
 import { settled, waitForRun, weatherTool } from './support/runs.js';
@@ -59,8 +61,8 @@ describe('traces', () => {
     const queues = { TEMPORAL_TASK_QUEUE: `${q}-runs`, TEMPORAL_INGEST_TASK_QUEUE: `${q}-ingest` };
     const api = await startForTest('api', { ...queues, ...otel, API_WORKER: 'false', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' });
     const worker = await startForTest('worker', { ...queues, ...otel });
-    expect(api.output()).toContain('"service":"assistants-api"');
-    expect(worker.output()).toContain('"service":"assistants-worker"');
+    expect(api.output()).toContain('"service_name":"assistants-api"');
+    expect(worker.output()).toContain('"service_name":"assistants-worker"');
 
     const model = uniqueModel('traced');
     await llm().script(model, [{ toolCalls: [{ name: 'getCurrentWeather', arguments: { location: 'Oslo' } }] }, { text: 'Cold.' }]);
@@ -119,5 +121,27 @@ describe('traces', () => {
     expect(submitted.filter((s) => s.name.includes('Update')).map((s) => `${s.service} ${s.name.split(':')[0]}`)).toEqual(
       expect.arrayContaining(['assistants-api StartWorkflowUpdate', 'assistants-worker HandleUpdate']),
     );
+  });
+});
+
+describe('tracing settings', () => {
+  const tracing = (env: Record<string, string>) => loadConfig(env).tracing;
+
+  it('off unless an endpoint or exporter is set; OTEL_SDK_DISABLED wins; empty counts as unset', () => {
+    expect(tracing({})).toEqual({ exporter: 'none', protocol: 'http/protobuf' });
+    expect(tracing({ OTEL_EXPORTER_OTLP_ENDPOINT: '', OTEL_TRACES_EXPORTER: '', OTEL_EXPORTER_OTLP_PROTOCOL: '' })).toEqual({ exporter: 'none', protocol: 'http/protobuf' });
+    expect(tracing({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318' }).exporter).toBe('otlp');
+    expect(tracing({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://c:4318/v1/traces' }).exporter).toBe('otlp');
+    expect(tracing({ OTEL_TRACES_EXPORTER: 'console' }).exporter).toBe('console');
+    expect(tracing({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318', OTEL_TRACES_EXPORTER: 'none' }).exporter).toBe('none');
+    expect(tracing({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318', OTEL_SDK_DISABLED: 'true' }).exporter).toBe('none');
+    expect(tracing({ OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/protobuf' }).protocol).toBe('http/protobuf');
+    expect(tracing({ OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' }).protocol).toBe('http/json');
+  });
+
+  it('refuses what is not built in, naming the setting', () => {
+    expect(() => tracing({ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' })).toThrow(ConfigError);
+    expect(() => tracing({ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' })).toThrow(/OTEL_EXPORTER_OTLP_PROTOCOL/);
+    expect(() => tracing({ OTEL_TRACES_EXPORTER: 'zipkin' })).toThrow(/OTEL_TRACES_EXPORTER/);
   });
 });
