@@ -31,7 +31,8 @@ describe('CORS', () => {
     });
     expect(created.status).toBe(200);
     expect(created.headers.get('access-control-allow-origin')).toBe(page);
-    expect(created.headers.get('access-control-expose-headers')).toContain('x-request-id');
+    const exposed = created.headers.get('access-control-expose-headers')!.split(',');
+    for (const header of ['x-request-id', 'openai-processing-ms', 'retry-after', 'x-ratelimit-remaining-requests', 'x-ratelimit-reset-tokens']) expect(exposed).toContain(header);
     // An error answer is readable by the page too.
     const unauthorized = await fetch(`${api.url}/v1/assistants`, { headers: { origin: page } });
     expect(unauthorized.status).toBe(401);

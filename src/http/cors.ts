@@ -1,8 +1,12 @@
 import cors from '@koa/cors';
 import type Koa from 'koa';
+import { RATE_LIMIT_HEADERS } from './rate-limits.js';
 
-/** What a page's script may read of our answers: OpenAI's own headers. */
-const EXPOSED = ['x-request-id', 'openai-processing-ms', 'openai-poll-after-ms'];
+/**
+ * What a page's script may read of our answers: OpenAI's own headers, and the rate-limit ones
+ * (the SDK's retries wait what `retry-after` says).
+ */
+const EXPOSED = ['x-request-id', 'openai-processing-ms', 'openai-poll-after-ms', ...RATE_LIMIT_HEADERS];
 
 /**
  * CORS for SDK use from web pages (CORS_ORIGINS): the origins listed, or any with `*`; none set,

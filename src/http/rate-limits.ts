@@ -35,13 +35,20 @@ export function rateLimits({ db, config }: AppDeps): Koa.Middleware {
   };
 }
 
+const headersOf = (kind: 'requests' | 'tokens') => ({ limit: `x-ratelimit-limit-${kind}`, remaining: `x-ratelimit-remaining-${kind}`, reset: `x-ratelimit-reset-${kind}` });
+const REQUESTS = headersOf('requests');
+const TOKENS = headersOf('tokens');
+
+/** Every header a limited project's answers may carry (CORS exposes them to pages). */
+export const RATE_LIMIT_HEADERS = [...Object.values(REQUESTS), ...Object.values(TOKENS), 'retry-after'];
+
 function enforce(ctx: Koa.Context, projectId: string, { requestsPerMinute: rpm, tokensPerMinute: tpm }: ProjectLimits, w: WindowState): void {
   const reset = duration(w.resetMs);
   if (rpm !== null) {
-    ctx.set({ 'x-ratelimit-limit-requests': String(rpm), 'x-ratelimit-remaining-requests': String(Math.max(0, rpm - w.requests)), 'x-ratelimit-reset-requests': reset });
+    ctx.set({ [REQUESTS.limit]: String(rpm), [REQUESTS.remaining]: String(Math.max(0, rpm - w.requests)), [REQUESTS.reset]: reset });
   }
   if (tpm !== null) {
-    ctx.set({ 'x-ratelimit-limit-tokens': String(tpm), 'x-ratelimit-remaining-tokens': String(Math.max(0, tpm - w.tokens)), 'x-ratelimit-reset-tokens': reset });
+    ctx.set({ [TOKENS.limit]: String(tpm), [TOKENS.remaining]: String(Math.max(0, tpm - w.tokens)), [TOKENS.reset]: reset });
   }
   const refuse = (type: 'requests' | 'tokens', limit: number, used: number) => {
     ctx.set('retry-after', String(Math.ceil(w.resetMs / 1000)));
