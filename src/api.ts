@@ -36,7 +36,7 @@ export interface RunningApi {
 export async function startApi(config: Config, endpoints: Endpoints, log: Logger): Promise<RunningApi> {
   const db = createDb(endpoints.databaseUrl);
   installRuntime(log, config.metrics.temporalAddress);
-  const tracing = installTracing(config.tracing, 'api', log);
+  const tracing = await installTracing(config.tracing, 'api', log);
   const connection = await NativeConnection.connect({ address: endpoints.temporalAddress });
   const temporal = new Client({ connection, namespace: config.temporal.namespace, interceptors: tracing.clientInterceptors });
   const storage = objectStore(config.s3, endpoints.s3Endpoint);

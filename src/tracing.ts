@@ -8,22 +8,11 @@
  * no-op, and the workflow interceptors every bundle carries (src/workflow-bundle.ts) hand
  * their spans to a processor that drops them.
  */
-import { diag, DiagLogLevel, SpanKind, SpanStatusCode, trace, type Attributes, type Span } from '@opentelemetry/api';
-import { OTLPTraceExporter as OtlpJsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { OTLPTraceExporter as OtlpProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto';
-import { registerInstrumentations } from '@opentelemetry/instrumentation';
-import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
-import { detectResourcesSync, envDetectorSync, Resource } from '@opentelemetry/resources';
-import { BatchSpanProcessor, ConsoleSpanExporter, NodeTracerProvider, NoopSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-node';
-import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
-import { PrismaInstrumentation } from '@prisma/instrumentation';
+import { SpanKind, SpanStatusCode, trace, type Attributes, type Span } from '@opentelemetry/api';
+import { Resource } from '@opentelemetry/resources';
+import { NoopSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { WorkflowClientInterceptor } from '@temporalio/client';
-import {
-  makeWorkflowExporter,
-  OpenTelemetryActivityInboundInterceptor,
-  OpenTelemetryActivityOutboundInterceptor,
-  OpenTelemetryWorkflowClientInterceptor,
-} from '@temporalio/interceptors-opentelemetry';
+import { makeWorkflowExporter } from '@temporalio/interceptors-opentelemetry';
 import type { WorkerOptions } from '@temporalio/worker';
 import type { Logger } from './log.js';
 
@@ -50,47 +39,16 @@ export const noTracing: Tracing = {
   flush: async () => {},
 };
 
-let installed: Tracing | undefined;
+let installed: Promise<Tracing> | undefined;
 
 /**
  * The process's tracing, set up by whichever of the API and the worker starts first (one
- * process may run both: it is then `assistants-api`). OTEL_SERVICE_NAME and
- * OTEL_RESOURCE_ATTRIBUTES override the resource; the exporter reads its endpoint, headers and
- * timeout, the provider its sampler, and the batch processor its OTEL_BSP_* from the
- * environment.
+ * process may run both: it is then `assistants-api`). The SDK, its exporters and the
+ * instrumentations load only when tracing is on (./tracing-sdk.ts).
  */
-export function installTracing(cfg: TracingConfig, role: 'api' | 'worker', log: Logger): Tracing {
-  if (installed) return installed;
-  if (cfg.exporter === 'none') return (installed = noTracing);
-  const resource = Resource.default()
-    .merge(new Resource({ [ATTR_SERVICE_NAME]: `assistants-${role}` }))
-    .merge(detectResourcesSync({ detectors: [envDetectorSync] }));
-  // The SDK's own complaints (an exporter that cannot reach its endpoint) go to our log.
-  const otelLog = log.child({ component: 'opentelemetry' });
-  const warn = (message: string, ...args: unknown[]) => otelLog.warn({ details: args }, message);
-  diag.setLogger({ error: warn, warn, info: () => {}, debug: () => {}, verbose: () => {} }, DiagLogLevel.WARN);
-  const processor = new BatchSpanProcessor(exporterFor(cfg));
-  const provider = new NodeTracerProvider({ resource, spanProcessors: [processor] });
-  provider.register();
-  // Prisma's queries, and the model's (and embeddings') HTTP requests made with fetch.
-  registerInstrumentations({ tracerProvider: provider, instrumentations: [new PrismaInstrumentation(), new UndiciInstrumentation()] });
-  log.info({ exporter: cfg.exporter, protocol: cfg.exporter === 'otlp' ? cfg.protocol : undefined, service_name: resource.attributes[ATTR_SERVICE_NAME] }, 'tracing on');
-  return (installed = {
-    enabled: true,
-    clientInterceptors: { workflow: [new OpenTelemetryWorkflowClientInterceptor()] },
-    workerOptions: {
-      interceptors: {
-        activity: [(ctx) => ({ inbound: new OpenTelemetryActivityInboundInterceptor(ctx), outbound: new OpenTelemetryActivityOutboundInterceptor(ctx) })],
-      },
-      sinks: { exporter: makeWorkflowExporter(processor, resource) },
-    },
-    flush: () => provider.forceFlush().catch((err: unknown) => log.warn({ err }, 'could not send the last spans')),
-  });
-}
-
-function exporterFor(cfg: TracingConfig): SpanExporter {
-  if (cfg.exporter === 'console') return new ConsoleSpanExporter();
-  return cfg.protocol === 'http/json' ? new OtlpJsonExporter() : new OtlpProtoExporter();
+export function installTracing(cfg: TracingConfig, role: 'api' | 'worker', log: Logger): Promise<Tracing> {
+  installed ??= cfg.exporter === 'none' ? Promise.resolve(noTracing) : import('./tracing-sdk.js').then((sdk) => sdk.startTracing(cfg, role, log));
+  return installed;
 }
 
 const tracer = trace.getTracer('assistants');

@@ -81,7 +81,7 @@ export async function startWorker(
   shared?: NativeConnection,
 ): Promise<RunningWorker> {
   installRuntime(log, config.metrics.temporalAddress);
-  const tracing = installTracing(config.tracing, 'worker', log);
+  const tracing = await installTracing(config.tracing, 'worker', log);
   const db = createDb(endpoints.databaseUrl, config.worker.dbPoolSize);
   const storage = objectStore(config.s3, endpoints.s3Endpoint);
   const connection = shared ?? (await NativeConnection.connect({ address: endpoints.temporalAddress }));
