@@ -38,7 +38,6 @@ export function startTracing(cfg: TracingConfig, role: 'api' | 'worker', log: Lo
   registerInstrumentations({ tracerProvider: provider, instrumentations: [new PrismaInstrumentation(), new UndiciInstrumentation()] });
   log.info({ exporter: cfg.exporter, protocol: cfg.exporter === 'otlp' ? cfg.protocol : undefined, service_name: resource.attributes[ATTR_SERVICE_NAME] }, 'tracing on');
   return {
-    enabled: true,
     clientInterceptors: { workflow: [new OpenTelemetryWorkflowClientInterceptor()] },
     workerOptions: {
       interceptors: {
@@ -54,4 +53,3 @@ function exporterFor(cfg: TracingConfig): SpanExporter {
   if (cfg.exporter === 'console') return new ConsoleSpanExporter();
   return cfg.protocol === 'http/json' ? new OtlpJsonExporter() : new OtlpProtoExporter();
 }
-

@@ -22,7 +22,6 @@ export interface TracingConfig {
 }
 
 export interface Tracing {
-  readonly enabled: boolean;
   /** For a Temporal Client: the workflows it starts, updates and signals carry the caller's trace. */
   readonly clientInterceptors: { workflow: WorkflowClientInterceptor[] };
   /** For a Worker on the workflow bundle: activity spans, and the sink its workflow spans leave through. */
@@ -33,7 +32,6 @@ export interface Tracing {
 
 /** A process whose tracing is off, or a replay worker: workflow spans are dropped. */
 export const noTracing: Tracing = {
-  enabled: false,
   clientInterceptors: { workflow: [] },
   workerOptions: { sinks: { exporter: makeWorkflowExporter(new NoopSpanProcessor(), Resource.empty()) } },
   flush: async () => {},
