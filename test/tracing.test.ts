@@ -96,7 +96,7 @@ describe('traces', () => {
     // The worker: the workflow under the start, the model's two calls (before and after the
     // tool outputs) under its activities, each with its HTTP request, and Prisma's queries.
     const [workflow] = named(spans, 'RunWorkflow:assistantRun');
-    expect(workflow, shape).toMatchObject({ service: 'assistants-worker', parentSpanId: start!.spanId });
+    expect(workflow, shape).toMatchObject({ service: 'assistants-worker', parentSpanId: start!.spanId, attributes: { workflowId: created.id } });
     const chats = named(spans, `chat ${model}`);
     expect(chats.map((c) => c.attributes['gen_ai.response.finish_reasons'])).toEqual([['tool_calls'], ['stop']]);
     for (const chat of chats) {
@@ -121,6 +121,21 @@ describe('traces', () => {
     expect(submitted.filter((s) => s.name.includes('Update')).map((s) => `${s.service} ${s.name.split(':')[0]}`)).toEqual(
       expect.arrayContaining(['assistants-api StartWorkflowUpdate', 'assistants-worker HandleUpdate']),
     );
+
+    // A run started by an API that does not trace: the worker traces its activities, but the
+    // workflow, started without a trace, makes no spans of its own.
+    const untraced = await startForTest('api', { ...queues, API_WORKER: 'false' });
+    const plain = new OpenAI({ baseURL: untraced.url, apiKey: 'EMPTY', maxRetries: 0 });
+    const quiet = uniqueModel('untraced');
+    await llm().script(quiet, [{ text: 'No trace.' }]);
+    const run = await plain.beta.threads.createAndRunPoll({ assistant_id: (await plain.beta.assistants.create({ model: quiet })).id, thread: { messages: [{ role: 'user', content: 'hi' }] } }, { pollIntervalMs: 100 });
+    expect(run.status).toBe('completed');
+    const ofRun = () => receiver.spans.filter((s) => s.attributes.temporalWorkflowId === run.id || s.attributes.workflowId === run.id);
+    await traceOf('', () => ofRun().some((s) => s.name === 'RunActivity:modelTurn'));
+    // Spans leave the worker in batches every 100 ms: what the workflow made would be here by now.
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(ofRun().map((s) => s.name)).toContain('RunActivity:modelTurn');
+    expect(ofRun().filter((s) => s.attributes.workflowId === run.id)).toEqual([]);
   });
 });
 
