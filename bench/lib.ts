@@ -132,3 +132,16 @@ export function cpuShares(
     .filter(([, pct]) => pct >= 1)
     .sort((a, b) => b[1] - a[1]);
 }
+
+/**
+ * The machine's CPU time so far (/proc/stat, all cores), with `steal`: time a virtual machine's
+ * cores were ready but the hypervisor ran someone else. Steal slows every figure alike.
+ */
+export async function cpuTimes(): Promise<{ total: number; steal: number }> {
+  const fields = (await readFile('/proc/stat', 'utf8')).split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  return { total: fields.reduce((a, b) => a + b, 0), steal: fields[7] ?? 0 };
+}
+
+/** Steal as a share of the CPU time between two readings. */
+export const stealShare = (before: { total: number; steal: number }, after: { total: number; steal: number }) =>
+  after.total > before.total ? (after.steal - before.steal) / (after.total - before.total) : 0;
