@@ -84,6 +84,10 @@ export async function assistantRun(input: RunWorkflowInput): Promise<Ended> {
   setHandler(
     submitToolOutputsUpdate,
     async (outputs) => {
+      // A worker that took the run over replays it: an update can come in the activation that
+      // also brings the model turn's result, and is handled first. Postgres already said
+      // requires_action, so the outputs are judged once the workflow has caught up.
+      if (status === 'in_progress') await condition(() => status !== 'in_progress');
       // Two updates validated in one activation: the second one loses here.
       rejectUnacceptable(outputs);
       submission = outputs;
@@ -92,7 +96,7 @@ export async function assistantRun(input: RunWorkflowInput): Promise<Ended> {
       await condition(() => recorded.length > mine);
       return recorded[mine]!;
     },
-    { validator: rejectUnacceptable },
+    { validator: (outputs) => status === 'in_progress' || rejectUnacceptable(outputs) },
   );
 
   function rejectUnacceptable(outputs: ToolOutput[]): void {
