@@ -20,8 +20,24 @@ import {
   OpenTelemetryActivityOutboundInterceptor,
   OpenTelemetryWorkflowClientInterceptor,
 } from '@temporalio/interceptors-opentelemetry';
+import type { WorkflowClientInterceptor } from '@temporalio/client';
+import type { WorkerOptions } from '@temporalio/worker';
 import type { Logger } from './log.js';
-import type { Tracing, TracingConfig } from './tracing.js';
+
+// The shapes every process sees (./tracing.ts re-exports them); the rest loads only when on.
+export interface TracingConfig {
+  exporter: 'otlp' | 'console' | 'none';
+  protocol: 'http/protobuf' | 'http/json';
+}
+
+export interface Tracing {
+  /** For a Temporal Client: the workflows it starts, updates and signals carry the caller's trace. */
+  readonly clientInterceptors: { workflow: WorkflowClientInterceptor[] };
+  /** For a Worker on the workflow bundle: activity spans, and the sink its workflow spans leave through. */
+  readonly workerOptions: Pick<WorkerOptions, 'interceptors' | 'sinks'>;
+  /** Sends what is buffered; before the process exits. */
+  flush(): Promise<void>;
+}
 
 export function startTracing(cfg: TracingConfig, role: 'api' | 'worker', log: Logger): Tracing {
   const resource = Resource.default()

@@ -11,24 +11,11 @@
 import { SpanKind, SpanStatusCode, trace, type Attributes, type Span } from '@opentelemetry/api';
 import { Resource } from '@opentelemetry/resources';
 import { NoopSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import type { WorkflowClientInterceptor } from '@temporalio/client';
 import { makeWorkflowExporter } from '@temporalio/interceptors-opentelemetry';
-import type { WorkerOptions } from '@temporalio/worker';
 import type { Logger } from './log.js';
+import type { Tracing, TracingConfig } from './tracing-sdk.js';
 
-export interface TracingConfig {
-  exporter: 'otlp' | 'console' | 'none';
-  protocol: 'http/protobuf' | 'http/json';
-}
-
-export interface Tracing {
-  /** For a Temporal Client: the workflows it starts, updates and signals carry the caller's trace. */
-  readonly clientInterceptors: { workflow: WorkflowClientInterceptor[] };
-  /** For a Worker on the workflow bundle: activity spans, and the sink its workflow spans leave through. */
-  readonly workerOptions: Pick<WorkerOptions, 'interceptors' | 'sinks'>;
-  /** Sends what is buffered; before the process exits. */
-  flush(): Promise<void>;
-}
+export type { Tracing, TracingConfig };
 
 /** A process whose tracing is off, or a replay worker: workflow spans are dropped. */
 export const noTracing: Tracing = {
