@@ -9,10 +9,9 @@
  * same, so the choice is deterministic.
  */
 import type { WorkflowInboundCallsInterceptor, WorkflowInterceptors } from '@temporalio/workflow';
+// TRACE_HEADER: where Temporal's OpenTelemetry client interceptor puts the caller's span context.
+import { TRACE_HEADER } from '@temporalio/interceptors-opentelemetry/lib/instrumentation.js';
 import { OpenTelemetryInboundInterceptor, OpenTelemetryInternalsInterceptor, OpenTelemetryOutboundInterceptor } from '@temporalio/interceptors-opentelemetry/lib/workflow/index.js';
-
-/** Where Temporal's OpenTelemetry client interceptor puts the caller's span context. */
-const TRACE_HEADER = '_tracer-data';
 
 type Traced = { inbound: OpenTelemetryInboundInterceptor; outbound: OpenTelemetryOutboundInterceptor; internals: OpenTelemetryInternalsInterceptor };
 
