@@ -4,9 +4,9 @@
  * the workflow's headers), the workflow and its activities on any worker (Temporal's worker
  * and workflow interceptors), the model call and its HTTP request, and Prisma's queries.
  *
- * Off unless an exporter is configured: then no provider is registered, the API's tracer is a
- * no-op, and the workflow interceptors every bundle carries (src/workflow-bundle.ts) hand
- * their spans to a processor that drops them.
+ * Off unless an exporter is configured: then the SDK is not loaded, no provider is registered,
+ * the model call's span is a no-op, and the workflow interceptors every bundle carries
+ * (src/workflow-bundle.ts) stay idle, as the workflows they would trace start untraced.
  */
 import { SpanKind, SpanStatusCode, trace, type Attributes, type Span } from '@opentelemetry/api';
 import { Resource } from '@opentelemetry/resources';

@@ -50,7 +50,8 @@ export function createApp(deps: AppDeps, health: HealthCheck): Koa {
   healthRoutes(open, health);
   metricsRoutes(open, { key: deps.config.metrics.apiKey, keyed: () => deps.authenticator.keyed() });
 
-  app.use(traceRequests);
+  // Off, tracing adds nothing to a request's path.
+  if (deps.config.tracing.exporter !== 'none') app.use(traceRequests);
   app.use(requestContext(deps));
   app.use(errors());
   app.use(corsFor(deps.config.corsOrigins));

@@ -6,7 +6,7 @@ const tracer = trace.getTracer('assistants-http');
 /**
  * The request's server span, the root of what it starts (or a child of the caller's, from its
  * `traceparent`), named by route pattern as OpenTelemetry's HTTP conventions have it; a stream
- * ends it when its last event is written. With tracing off the tracer is a no-op.
+ * ends it when its last event is written. Installed only while tracing is on (./app.ts).
  */
 export const traceRequests: Koa.Middleware = async (ctx, next) => {
   const parent = propagation.extract(context.active(), ctx.headers);
