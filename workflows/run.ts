@@ -96,7 +96,11 @@ export async function assistantRun(input: RunWorkflowInput): Promise<Ended> {
       await condition(() => recorded.length > mine);
       return recorded[mine]!;
     },
-    { validator: (outputs) => status === 'in_progress' || rejectUnacceptable(outputs) },
+    {
+      validator: (outputs) => {
+        if (status !== 'in_progress') rejectUnacceptable(outputs);
+      },
+    },
   );
 
   function rejectUnacceptable(outputs: ToolOutput[]): void {
