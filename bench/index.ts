@@ -539,12 +539,13 @@ async function startLatencyFloor(h: Harness) {
   const client = new Client({ connection: floor.native, namespace: 'default' });
   return {
     /** ms from the start request to the activity's first content, and to the end of its call. */
-    async once(model: string): Promise<{ first: number; total: number }> {
+    async once(model: string): Promise<{ first: number; total: number; workflowId: string; t0: number }> {
       const heard = new Promise<{ first: number; end: number }>((resolve) => waiting.set(model, resolve));
+      const workflowId = `floor-${randomUUID()}`;
       const t0 = now();
-      await client.workflow.start(floorModelWorkflow, { taskQueue: floor.taskQueue, workflowId: `floor-${randomUUID()}`, args: [model], requestEagerStart: true });
+      await client.workflow.start(floorModelWorkflow, { taskQueue: floor.taskQueue, workflowId, args: [model], requestEagerStart: true });
       const { first, end } = await heard;
-      return { first: first - t0, total: end - t0 };
+      return { first: first - t0, total: end - t0, workflowId, t0 };
     },
     close: () => floor.close(),
   };
@@ -562,7 +563,7 @@ async function sectionLatency(h: Harness, openai: OpenAI, temporal: Client, whic
   const llm = new OpenAI({ baseURL: h.llm.url, apiKey: 'bench', maxRetries: 0 });
   const assistant = await openai.beta.assistants.create({ model, name: `bench ${which}` });
   const d: { first: number; total: number }[] = [];
-  const f: { first: number; total: number }[] = [];
+  const f: Awaited<ReturnType<Awaited<ReturnType<typeof startLatencyFloor>>['once']>>[] = [];
   const s: Awaited<ReturnType<typeof throughServer>>[] = [];
   const floor = await startLatencyFloor(h);
   try {
@@ -606,13 +607,20 @@ async function sectionLatency(h: Harness, openai: OpenAI, temporal: Client, whic
     rows.push(floorRow('d', 'total run time p50, model answers in 100 ms', 10, ours50, m(f.map((x) => x.total)), direct50));
   }
 
-  // The run nearest the median, as Temporal recorded it, against what the client saw.
+  // The run nearest the median, as Temporal recorded it, against what the client saw; and the
+  // floor's median workflow beside it, so what is Temporal's own shows event by event.
   const key = which === 'c' ? 'first' : 'total';
-  const mid = [...s].sort((x, y) => Math.abs(x[key] - m(col(key))) - Math.abs(y[key] - m(col(key))))[0]!;
+  const nearest = <T extends { first: number; total: number }>(xs: T[]) => [...xs].sort((x, y) => Math.abs(x[key] - m(xs.map((v) => v[key]))) - Math.abs(y[key] - m(xs.map((v) => v[key]))))[0]!;
+  const mid = nearest(s);
   const events = await timedHistory(temporal, mid.runId).catch(() => []);
   if (events.length) {
     say(`  the median run, ms from the client's request: ${timeline(events, mid.t0)}`);
     say(`    client saw: thread.run.created +${fmt(mid.created, 0)}, model request arrived +${fmt(mid.arrival, 0)}, first textDelta +${fmt(mid.first, 0)}, finalRun +${fmt(mid.total, 0)}`);
+  }
+  const floorMid = nearest(f);
+  const floorEvents = await timedHistory(temporal, floorMid.workflowId).catch(() => []);
+  if (floorEvents.length) {
+    say(`  the floor's median workflow, ms from its start request: ${timeline(floorEvents, floorMid.t0)}; first content +${fmt(floorMid.first, 0)}, call ended +${fmt(floorMid.total, 0)}`);
   }
 }
 
