@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { createDb } from '../src/db/client.js';
 import { columnsOf, insertInto, setList, writes } from '../src/db/raw.js';
+import { insertRun, type NewRun } from '../src/db/runs.js';
 import { Prisma, type Message, type RunStep } from '../src/generated/prisma/client.js';
 import { newId } from '../src/ids.js';
 
@@ -124,6 +125,40 @@ describe('raw statements shaped by the Prisma models', () => {
     expect(await db.runStep.findUnique({ where: { id: step.id } })).toEqual(step);
     const [nulls] = await db.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM run_steps WHERE id = ${step.id} AND usage IS NULL AND last_error IS NULL`;
     expect(nulls!.n).toBe(1);
+  });
+
+  it('insertRun writes a run Prisma reads back as it returned it: bare-string JSON (`auto`) as JSON, null JSON as SQL NULL', async () => {
+    const { thread } = await aThread();
+    const run: NewRun = {
+      id: newId('run'),
+      projectId: thread.projectId,
+      threadId: thread.id,
+      assistantId: 'asst_raw',
+      createdAt: 1_700_000_002,
+      status: 'queued',
+      expiresAt: 1_700_000_602,
+      model: 'm',
+      instructions: 'be brief',
+      additionalInstructions: null,
+      tools: [{ type: 'function', function: { name: 'f', parameters: {} } }],
+      toolResources: null,
+      metadata: { k: 'v' },
+      temperature: 0.25,
+      topP: null,
+      maxPromptTokens: null,
+      maxCompletionTokens: 100,
+      truncationStrategy: { type: 'last_messages', last_messages: 2 },
+      toolChoice: 'auto',
+      parallelToolCalls: false,
+      responseFormat: { type: 'json_object' },
+      reasoningEffort: 'low',
+    };
+    const returned = await insertRun(db, run);
+    expect(returned).toMatchObject({ ...run, requiredAction: null, startedAt: null, usage: null });
+    expect(await db.run.findUnique({ where: { id: run.id } })).toEqual(returned);
+    const [types] = await db.$queryRaw<{ choice: string; resources: boolean }[]>`
+      SELECT jsonb_typeof(tool_choice) AS choice, tool_resources IS NULL AS resources FROM runs WHERE id = ${run.id}`;
+    expect(types).toEqual({ choice: 'string', resources: true });
   });
 
   it('writes: several updates in one statement, an SQL expression in SET, rows returned in id order', async () => {

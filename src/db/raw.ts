@@ -5,7 +5,8 @@ import { Prisma } from '../generated/prisma/client.js';
  * a raw statement skips Prisma 6's per-query compilation (up to about 1 ms of main-thread CPU
  * per query in the benchmark), and several writes can share one round trip. Every column is
  * its field's name in snake_case (prisma/schema.prisma keeps to that; test/raw.test.ts checks
- * these against Prisma's own reads and writes). JSON fields take objects or arrays.
+ * these against Prisma's own reads and writes). JSON fields take objects or arrays, or any JSON
+ * value given as `jsonb(value)`.
  */
 
 const columnOf = (field: string) => `"${field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}"`;
@@ -15,6 +16,11 @@ function valueOf(value: unknown): Prisma.Sql {
   if (value instanceof Prisma.Sql) return value;
   if (value !== null && typeof value === 'object') return Prisma.sql`${JSON.stringify(value)}::jsonb`;
   return Prisma.sql`${value}`;
+}
+
+/** Any JSON value as jsonb, a bare string (`'auto'`) too; null is SQL NULL. */
+export function jsonb(value: unknown): Prisma.Sql {
+  return value === null ? Prisma.sql`NULL` : Prisma.sql`${JSON.stringify(value)}::jsonb`;
 }
 
 /** `SELECT ${columnsOf(Prisma.RunScalarFieldEnum)}`, or RETURNING: rows shaped as the model. */

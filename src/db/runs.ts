@@ -8,7 +8,7 @@ import type { StreamEvent } from '../wire/stream-events.js';
 import type { Db, Tx } from './client.js';
 import { MESSAGE_COLUMNS } from './messages.js';
 import { page, type PageQuery } from './pagination.js';
-import { columnsOf, insertInto, setList, writes } from './raw.js';
+import { columnsOf, insertInto, jsonb, setList, writes } from './raw.js';
 import { asMessage, asRun, asStep, zeroUsage, type ClosedRun, type MessageRecord, type RunRecord, type StepDetails, type StepRecord, type StoredToolCall, type Usage } from './records.js';
 
 /**
@@ -26,9 +26,35 @@ const STEP_COLUMNS = columnsOf(Prisma.RunStepScalarFieldEnum);
 
 // ── What the API reads and writes ────────────────────────────────────────────────────────
 
-/** Inside the transaction that starts the run's workflow (src/services/runs.ts `startRun`). */
-export async function insertRun(tx: Tx, data: Prisma.RunUncheckedCreateInput): Promise<RunRecord> {
-  return asRun(await tx.run.create({ data }));
+const NEW_RUN_JSON = ['tools', 'toolResources', 'metadata', 'truncationStrategy', 'toolChoice', 'responseFormat'] as const;
+
+/** A new run's columns; its JSON ones take any JSON value (`'auto'` too), null for SQL NULL. */
+export type NewRun = Pick<
+  RunRow,
+  | 'id'
+  | 'projectId'
+  | 'threadId'
+  | 'assistantId'
+  | 'createdAt'
+  | 'status'
+  | 'expiresAt'
+  | 'model'
+  | 'instructions'
+  | 'additionalInstructions'
+  | 'temperature'
+  | 'topP'
+  | 'maxPromptTokens'
+  | 'maxCompletionTokens'
+  | 'parallelToolCalls'
+  | 'reasoningEffort'
+> &
+  Record<(typeof NEW_RUN_JSON)[number], unknown>;
+
+/** Inside the transaction that starts the run's workflow (src/services/runs.ts `startRun`); raw, as it is on that path. */
+export async function insertRun(tx: Sql, run: NewRun): Promise<RunRecord> {
+  const row = { ...run, ...Object.fromEntries(NEW_RUN_JSON.map((f) => [f, jsonb(run[f])])) };
+  const [inserted] = await tx.$queryRaw<RunRow[]>`${insertInto('runs', row)} RETURNING ${RUN_COLUMNS}`;
+  return asRun(inserted!);
 }
 
 /** The run, if it belongs to the thread. */

@@ -7,7 +7,6 @@ import type { ToolOutput } from '../../activities/index.js';
 import { assistantRun, submitToolOutputsUpdate, TOOL_OUTPUTS_REFUSED, type QueuedRun, type RunWorkflowInput } from '../../workflows/run.js';
 import { assistantForRun } from '../db/assistants.js';
 import type { Tx } from '../db/client.js';
-import { jsonOrDbNull, toJson } from '../db/json.js';
 import { insertMessages, messageRow } from '../db/messages.js';
 import type { PageQuery } from '../db/pagination.js';
 import { holdNewRun } from '../db/run-lock.js';
@@ -102,17 +101,17 @@ async function startRun<T>(deps: Deps, tx: Tx, plan: RunPlan, writeFirst: () => 
       model: input.model ?? assistant.model,
       instructions: input.instructions ?? assistant.instructions,
       additionalInstructions: 'additional_instructions' in input ? (input.additional_instructions ?? null) : null,
-      tools: toJson(tools),
-      toolResources: jsonOrDbNull(assistant.toolResources),
+      tools,
+      toolResources: assistant.toolResources ?? null,
       metadata: input.metadata ?? {},
       temperature: input.temperature ?? assistant.temperature,
       topP: input.top_p ?? assistant.topP,
       maxPromptTokens: input.max_prompt_tokens ?? null,
       maxCompletionTokens: input.max_completion_tokens ?? null,
-      truncationStrategy: toJson(input.truncation_strategy ?? { type: 'auto', last_messages: null }),
-      toolChoice: toJson(input.tool_choice ?? 'auto'),
+      truncationStrategy: input.truncation_strategy ?? { type: 'auto', last_messages: null },
+      toolChoice: input.tool_choice ?? 'auto',
       parallelToolCalls: input.parallel_tool_calls ?? true,
-      responseFormat: toJson(input.response_format ?? assistant.responseFormat ?? 'auto'),
+      responseFormat: input.response_format ?? assistant.responseFormat ?? 'auto',
       reasoningEffort: ('reasoning_effort' in input ? input.reasoning_effort : null) ?? assistant.reasoningEffort,
     });
     return [run, first];
