@@ -28,9 +28,9 @@ RUN DATABASE_URL=postgresql://build:build@localhost:5432/build npm ci \
 
 COPY . .
 
-# Bundle the workflow code once at build time so workers start fast.
+# Bundle the workflow code once at build time (plain and traced) so workers start fast.
 RUN npm run build:workflows \
- && test -s dist/workflow-bundle.js \
+ && test -s dist/workflow-bundle.js && test -s dist/workflow-bundle.traced.js \
  && mkdir -p /app/data \
  && chown node:node /app/data
 

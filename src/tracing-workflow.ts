@@ -1,10 +1,10 @@
 /**
- * Runs inside the workflow sandbox (bundled by src/workflow-bundle.ts): Temporal's
- * OpenTelemetry workflow interceptors, for the workflows whose start carried a trace (the
- * client interceptor's header, present when the API that started them traces). A workflow
- * started untraced builds no tracer, makes no spans and calls no sink: always on, the
- * interceptors cost ~10 ms on a run's first workflow task and ~110 MB of worker RSS with
- * 1,000 runs parked (bench c, d and b, 2026-12-03).
+ * Runs inside the workflow sandbox of a traced worker (the traced bundle of
+ * src/workflow-bundle.ts): Temporal's OpenTelemetry workflow interceptors, for the workflows
+ * whose start carried a trace (the client interceptor's header, present when the API that
+ * started them traces). A workflow started untraced builds no tracer, makes no spans and calls
+ * no sink: always on, the interceptors cost ~10 ms on a run's first workflow task and ~110 MB
+ * of worker RSS with 1,000 runs parked (bench c, d and b, 2026-12-03).
  * Whether a workflow is traced is read from its start's headers, which replay gives back the
  * same, so the choice is deterministic.
  */

@@ -5,22 +5,19 @@
  * and workflow interceptors), the model call and its HTTP request, and Prisma's queries.
  *
  * Off unless an exporter is configured: then the SDK is not loaded, no provider is registered,
- * the model call's span is a no-op, and the workflow interceptors every bundle carries
- * (src/workflow-bundle.ts) stay idle, as the workflows they would trace start untraced.
+ * the model call's span is a no-op, and the worker runs the plain workflow bundle, without the
+ * workflow interceptors (src/workflow-bundle.ts).
  */
 import { SpanKind, SpanStatusCode, trace, type Attributes, type Span } from '@opentelemetry/api';
-import { Resource } from '@opentelemetry/resources';
-import { NoopSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { makeWorkflowExporter } from '@temporalio/interceptors-opentelemetry';
 import type { Logger } from './log.js';
 import type { Tracing, TracingConfig } from './tracing-sdk.js';
 
 export type { Tracing, TracingConfig };
 
-/** A process whose tracing is off, or a replay worker: workflow spans are dropped. */
+/** A process whose tracing is off, or a replay worker: its workflows, started untraced, call no sink. */
 export const noTracing: Tracing = {
   clientInterceptors: { workflow: [] },
-  workerOptions: { sinks: { exporter: makeWorkflowExporter(new NoopSpanProcessor(), Resource.empty()) } },
+  workerOptions: {},
   flush: async () => {},
 };
 

@@ -17,7 +17,7 @@ import { ServiceBackend } from './sandbox/service-backend.js';
 import { CodeSessions } from './sandbox/sessions.js';
 import { objectStore } from './storage.js';
 import { installTracing } from './tracing.js';
-import { bundleWorkflows } from './workflow-bundle.js';
+import { bundleWorkflows, tracedBundlePath } from './workflow-bundle.js';
 
 export interface RunningWorker {
   close(): Promise<void>;
@@ -25,13 +25,14 @@ export interface RunningWorker {
 
 /**
  * The workflow code: a prebuilt bundle when there is one (`WORKFLOW_BUNDLE_PATH`, as production
- * and the tests use, made by `npm run build:workflows`), else bundled now from source, once for
- * both of the process's workers.
+ * and the tests use, made by `npm run build:workflows`; its traced variant beside it when
+ * tracing is on), else bundled now from source, once for both of the process's workers.
  */
-async function workflowSource(bundlePath: string | undefined, log: Logger): Promise<Pick<WorkerOptions, 'workflowBundle'>> {
-  if (bundlePath && existsSync(bundlePath)) return { workflowBundle: { codePath: bundlePath } };
-  log.info('bundling workflow code (set WORKFLOW_BUNDLE_PATH to a prebuilt bundle to skip this)…');
-  return { workflowBundle: await bundleWorkflows() };
+async function workflowSource(bundlePath: string | undefined, traced: boolean, log: Logger): Promise<Pick<WorkerOptions, 'workflowBundle'>> {
+  const prebuilt = bundlePath && (traced ? tracedBundlePath(bundlePath) : bundlePath);
+  if (prebuilt && existsSync(prebuilt)) return { workflowBundle: { codePath: prebuilt } };
+  log.info({ traced }, 'bundling workflow code (set WORKFLOW_BUNDLE_PATH to a prebuilt bundle to skip this)…');
+  return { workflowBundle: await bundleWorkflows({ traced }) };
 }
 
 /**
@@ -85,7 +86,7 @@ export async function startWorker(
   const db = createDb(endpoints.databaseUrl, config.worker.dbPoolSize);
   const storage = objectStore(config.s3, endpoints.s3Endpoint);
   const connection = shared ?? (await NativeConnection.connect({ address: endpoints.temporalAddress }));
-  const source = await workflowSource(config.worker.workflowBundlePath, log);
+  const source = await workflowSource(config.worker.workflowBundlePath, config.tracing.exporter !== 'none', log);
   const sessions = codeSessions(config, log);
   const embedder = createEmbedder(config.embeddings, endpoints.embeddingsUrl);
   const tools = new ToolRegistry([codeInterpreter(sessions, config.code.limits.timeoutSeconds, { db, storage }), fileSearch(db, embedder)]);

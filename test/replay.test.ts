@@ -8,7 +8,6 @@ import { DeterminismViolationError } from '@temporalio/workflow';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { noTracing } from '../src/tracing.js';
 import { bundleWorkflows, WORKFLOWS_PATH } from '../src/workflow-bundle.js';
 import { historyFromJSON } from './fixtures/history-json.js';
 
@@ -20,14 +19,15 @@ const scenarios = (await readdir(HISTORIES)).filter((f) => f.endsWith('.json')).
 const logger = new DefaultLogger('WARN');
 Runtime.install({ logger, shutdownSignals: [] });
 
-const bundle = (workflowsPath: string): Promise<WorkflowBundle> => bundleWorkflows({ workflowsPath, logger });
-const replay = (workflowBundle: WorkflowBundle, scenario: string) => history(scenario).then((h) => Worker.runReplayHistory({ workflowBundle, ...noTracing.workerOptions }, h, scenario));
+const bundle = (workflowsPath: string, traced = false): Promise<WorkflowBundle> => bundleWorkflows({ workflowsPath, traced, logger });
+const replay = (workflowBundle: WorkflowBundle, scenario: string) => history(scenario).then((h) => Worker.runReplayHistory({ workflowBundle }, h, scenario));
 const history = async (scenario: string) => historyFromJSON(await readFile(path.join(HISTORIES, `${scenario}.json`), 'utf8'));
 
 describe('recorded histories replay against the current workflow code', () => {
-  let workflowBundle: WorkflowBundle;
+  // Both bundles a worker may run (src/workflow-bundle.ts): the traced one's interceptors add no commands.
+  const bundles: Record<'plain' | 'traced', WorkflowBundle> = {} as never;
   beforeAll(async () => {
-    workflowBundle = await bundle(WORKFLOWS_PATH);
+    [bundles.plain, bundles.traced] = await Promise.all([bundle(WORKFLOWS_PATH), bundle(WORKFLOWS_PATH, true)]);
   });
 
   // A history deleted to make a change pass would otherwise go unnoticed.
@@ -37,9 +37,9 @@ describe('recorded histories replay against the current workflow code', () => {
     );
   });
 
-  it.each(scenarios)('%s', async (scenario) => {
+  it.each(scenarios.flatMap((s) => (['plain', 'traced'] as const).map((variant) => [s, variant] as const)))('%s (%s bundle)', async (scenario, variant) => {
     // The workflow id is the run id; the run's input carries it too, so any id replays.
-    await expect(replay(workflowBundle, scenario)).resolves.toBeUndefined();
+    await expect(replay(bundles[variant], scenario)).resolves.toBeUndefined();
   });
 });
 

@@ -15,7 +15,6 @@ import { loadConfig } from '../src/config.js';
 import { createDb } from '../src/db/client.js';
 import { log } from '../src/log.js';
 import { objectStore } from '../src/storage.js';
-import { noTracing } from '../src/tracing.js';
 import { llm, uniqueModel } from './support/client.js';
 import { weatherTool } from './support/runs.js';
 import { startService, type Service } from './support/services.js';
@@ -56,7 +55,6 @@ describe('turn engine: server tools through the registry', () => {
       connection,
       taskQueue,
       workflowBundle: { codePath: env.WORKFLOW_BUNDLE_PATH! },
-      ...noTracing.workerOptions,
       activities: createActivities(db, objectStore(config.s3, env.S3_ENDPOINT!), config.llm, log, new ToolRegistry([echoInterpreter])),
     });
     running = worker.run();

@@ -2,7 +2,8 @@
  * The whole system on this machine, for the test suite's global setup and for `npm run bench`:
  * embedded Postgres, the Temporal dev server and SeaweedFS on free ports in a temporary
  * directory, migrations, the scripted model server (in this process), and our API and worker as
- * child processes. The workflow code is bundled once and shared by every worker started with `env`.
+ * child processes. The workflow code is bundled once (plain and traced) and shared by every worker
+ * started with `env`.
  */
 import type { Logger as TemporalLogger } from '@temporalio/worker';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -13,7 +14,7 @@ import { migrate } from '../../src/db/migrate.js';
 import { log, type Logger } from '../../src/log.js';
 import { startStack, type Stack } from '../../src/stack/index.js';
 import { freePorts } from '../../src/stack/ports.js';
-import { bundleWorkflows } from '../../src/workflow-bundle.js';
+import { bundleWorkflows, tracedBundlePath } from '../../src/workflow-bundle.js';
 import { startScriptedLlm, type ScriptedLlm } from './scripted-llm.js';
 import { startService, type Service } from './services.js';
 
@@ -80,7 +81,10 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
         binaries: loadConfig().binaries,
         log: quiet,
       }),
-      bundleWorkflows({ logger: opts.bundleLogger }).then(({ code }) => writeFile(bundlePath, code)),
+      // Both variants, as `npm run build:workflows` makes them: a traced worker takes the other.
+      ...[false, true].map((traced) =>
+        bundleWorkflows({ traced, logger: opts.bundleLogger }).then(({ code }) => writeFile(traced ? tracedBundlePath(bundlePath) : bundlePath, code)),
+      ),
     ]);
     if (started[0].status === 'fulfilled') stack = started[0].value;
     const failed = started.find((r) => r.status === 'rejected');
