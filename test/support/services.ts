@@ -21,7 +21,8 @@ export interface Service {
 
 export async function startService(kind: 'api' | 'worker', env: NodeJS.ProcessEnv, timeoutMs = 60_000): Promise<Service> {
   const port = env.PORT ?? String(await freePort());
-  const fullEnv = { ...process.env, ...env, PORT: port, HOST: '127.0.0.1', LOG_LEVEL: env.LOG_LEVEL ?? 'info' };
+  // MALLOC_ARENA_MAX as the npm scripts and the image set it.
+  const fullEnv = { MALLOC_ARENA_MAX: '2', ...process.env, ...env, PORT: port, HOST: '127.0.0.1', LOG_LEVEL: env.LOG_LEVEL ?? 'info' };
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, `src/${kind}-main.ts`)], {
     cwd: ROOT,
     env: fullEnv,
