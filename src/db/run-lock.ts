@@ -1,4 +1,5 @@
-import type { Db, Prisma } from './client.js';
+import { Prisma } from '../generated/prisma/client.js';
+import type { Db } from './client.js';
 
 /**
  * The API starts a run's workflow inside the transaction that inserts the run, and with eager
@@ -7,7 +8,12 @@ import type { Db, Prisma } from './client.js';
  * reads the committed row, or learns that there is none because the transaction rolled back.
  */
 export async function holdNewRun(tx: Prisma.TransactionClient, runId: string): Promise<void> {
-  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${runId}))`;
+  await tx.$executeRaw`SELECT ${newRunLock(runId)}`;
+}
+
+/** The lock as an expression, for a statement that takes it beside its own work (src/db/threads.ts). */
+export function newRunLock(runId: string): Prisma.Sql {
+  return Prisma.sql`pg_advisory_xact_lock(hashtext(${runId}))`;
 }
 
 /** Outside a transaction: the lock is released as soon as the statement has it. */

@@ -34,14 +34,18 @@ export type RunChanges = Omit<RunUpdateParams, 'thread_id'>;
  * A stream passes the id it already listens on.
  */
 export function createRun(deps: Deps, threadId: string, input: RunCreateParamsBase, runId = newId('run')): Promise<RunRecord> {
+  // Read beside the transaction, on a connection of its own: the assistant needs no lock, and
+  // the read is on the way to the run's start. A missing thread is still reported first.
+  const assistant = assistantForRun(deps.db, deps.projectId, input.assistant_id);
+  assistant.catch(() => {});
   return deps.db.$transaction(async (tx) => {
-    await lockThread(tx, threadId);
+    await lockThread(tx, threadId, runId);
     const active = await runs.activeRunOf(tx, threadId);
     if (active) throw new ConflictError(`Thread ${threadId} already has an active run ${active.id}.`);
     await requireRunSlot(deps, tx);
-    const assistant = await assistantForRun(tx, deps.projectId, input.assistant_id);
+    const plan = { runId, threadId, assistant: await assistant, input };
     const messages = (input.additional_messages ?? []).map((m) => messageRow(threadId, m));
-    const [run] = await startRun(deps, tx, { runId, threadId, assistant, input }, async () => {
+    const [run] = await startRun(deps, tx, plan, async () => {
       await insertMessages(tx, messages);
       await attachForFileSearch(deps, tx, threadId, input.additional_messages ?? [], (j, i) => `additional_messages[${j}].attachments[${i}].file_id`);
     });
@@ -52,6 +56,7 @@ export function createRun(deps: Deps, threadId: string, input: RunCreateParamsBa
 /** `POST /threads/runs`: the thread, its messages and the run, all or nothing. */
 export function createThreadAndRun(deps: Deps, input: ThreadCreateAndRunParamsBase, runId = newId('run')): Promise<{ thread: ThreadRecord; run: RunRecord }> {
   return deps.db.$transaction(async (tx) => {
+    await holdNewRun(tx, runId);
     await requireRunSlot(deps, tx);
     const assistant = await assistantForRun(tx, deps.projectId, input.assistant_id);
     // The top-level `tool_resources` are the new thread's, unless the thread brings its own.
@@ -76,8 +81,8 @@ interface RunPlan {
 
 /**
  * Starts the run's workflow while writing the run (after `writeFirst`: its thread or messages),
- * inside the caller's transaction, which holds the run's lock from before the start
- * (src/db/run-lock.ts): the workflow reads the run once it is committed. If Temporal refuses,
+ * inside the caller's transaction, which must already hold the run's lock (src/db/run-lock.ts):
+ * the workflow reads the run once it is committed. If Temporal refuses,
  * nothing is written; if a write fails, the workflow finds no run and ends. Returns the run
  * and what `writeFirst` returned.
  */
@@ -85,7 +90,6 @@ async function startRun<T>(deps: Deps, tx: Tx, plan: RunPlan, writeFirst: () => 
   const { runId, threadId, assistant, input } = plan;
   const tools = input.tools ? normalizeTools(input.tools) : (assistant.tools as unknown as AssistantTool[]);
   requireChosenTool(input.tool_choice, tools);
-  await holdNewRun(tx, runId);
   const createdAt = nowSeconds();
   const expiresAt = createdAt + deps.config.runExpirySeconds;
   const write = (async (): Promise<[RunRecord, T]> => {
