@@ -8,9 +8,9 @@ WORKDIR /app
 
 # The postinstall's Python venv only provides `temporal`/`weed` binaries for the embedded
 # dev stack (`npm start`); containers use real services instead, so skip it.
-# npm runs scripts through `sh -c`; Debian's dash keeps itself between npm and tsx and dies on
+# npm runs scripts through `sh -c`; Debian's dash keeps itself between npm and node and dies on
 # SIGTERM without passing it on, so `docker stop` would never reach the app. bash execs the
-# single command, so SIGTERM goes npm -> tsx -> node and the app shuts down cleanly.
+# single command, so SIGTERM goes npm -> node and the app shuts down cleanly.
 # Two glibc malloc arenas instead of one per thread: the Temporal core's and the workflow
 # threads' allocations otherwise leave the worker's RSS twice as far above idle (bench b).
 ENV ASSISTANTS_SKIP_VENV=1 \
@@ -31,13 +31,19 @@ RUN DATABASE_URL=postgresql://build:build@localhost:5432/build npm ci \
 
 COPY . .
 
-# Bundle the workflow code once at build time (plain and traced) so workers start fast.
-RUN npm run build:workflows \
+# Compile the program (the processes run dist/, not tsx: ~115 MB less RSS each), and bundle
+# the workflow code (plain and traced) so workers start fast.
+RUN npm run build \
+ && npm run build:workflows \
+ && test -s dist/src/api-main.js && test -s dist/src/worker-main.js \
  && test -s dist/workflow-bundle.js && test -s dist/workflow-bundle.traced.js \
  && mkdir -p /app/data \
  && chown node:node /app/data
 
+# Compiled above: `npm run api`/`worker` skip their pre-build (ignore-scripts drops pre- and
+# post-scripts only), which could not write dist/ as the app's user anyway.
 ENV WORKFLOW_BUNDLE_PATH=/app/dist/workflow-bundle.js \
+    NPM_CONFIG_IGNORE_SCRIPTS=true \
     HOST=0.0.0.0 \
     PORT=3000
 

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { LimitDefaults } from './limits/policy.js';
 import type { SandboxLimits } from './sandbox/backend.js';
 import type { TracingConfig } from './tracing.js';
+import { projectFile } from './project-files.js';
 import { StartupError } from './startup-error.js';
 
 /**
@@ -87,7 +88,7 @@ const EnvSchema = z.object({
 
   CODE_SANDBOX: z.enum(['bubblewrap', 'service']).default('bubblewrap'),
   CODE_SANDBOX_SOCKET: z.string().min(1).default('/run/assistants-sandbox/sandbox.sock'),
-  CODE_SANDBOX_VENV: optionalString.transform((v) => v ?? path.resolve(import.meta.dirname, '../.venv-sandbox')),
+  CODE_SANDBOX_VENV: optionalString.transform((v) => v ?? projectFile('.venv-sandbox')),
   CODE_TIMEOUT_SECONDS: z.coerce.number().int().positive().default(60),
   CODE_SESSION_IDLE_SECONDS: z.coerce.number().int().positive().default(1800),
   CODE_CPU_SECONDS: z.coerce.number().int().positive().default(50),

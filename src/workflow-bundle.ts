@@ -8,11 +8,12 @@
  * bundle registers their sink (./tracing.ts).
  */
 import { bundleWorkflowCode, type BundleOptions, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import path from 'node:path';
+import { projectFile } from './project-files.js';
 
-export const WORKFLOWS_PATH = path.resolve(import.meta.dirname, '../workflows/index.ts');
+// The sources, from src/ and from dist/src/ alike: webpack compiles them itself.
+export const WORKFLOWS_PATH = projectFile('workflows', 'index.ts');
 
-const interceptors = path.resolve(import.meta.dirname, 'tracing-workflow.ts');
+const interceptors = projectFile('src', 'tracing-workflow.ts');
 
 export interface BundleChoice extends Partial<Pick<BundleOptions, 'workflowsPath' | 'logger'>> {
   /** With the OpenTelemetry workflow interceptors. */

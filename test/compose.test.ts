@@ -393,10 +393,12 @@ describe('Dockerfile', () => {
     expect(dockerfile).toMatch(/^FROM node:20-bookworm-slim\b/m);
     expect(dockerfile).toMatch(/ASSISTANTS_SKIP_VENV=1/);
     expect(dockerfile).toMatch(/DATABASE_URL=\S+ npm ci\b/);
+    expect(dockerfile).toMatch(/npm run build\s/);
+    expect(dockerfile).toMatch(/NPM_CONFIG_IGNORE_SCRIPTS=true\b/);
     expect(dockerfile).toMatch(/npm run build:workflows\b/);
     expect(dockerfile).toMatch(/WORKFLOW_BUNDLE_PATH=\/app\/dist\/workflow-bundle\.js\b/);
     expect(dockerfile).toMatch(/HOST=0\.0\.0\.0\b/);
-    // `npm run` via bash (not dash) so SIGTERM reaches the app through npm and tsx.
+    // `npm run` via bash (not dash) so SIGTERM reaches the app through npm.
     expect(dockerfile).toMatch(/NPM_CONFIG_SCRIPT_SHELL=\/bin\/bash\b/);
     const users = [...dockerfile.matchAll(/^USER\s+(\S+)/gm)].map((m) => m[1]);
     expect(users.length).toBeGreaterThan(0);

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { freePorts, isPortFree } from '../src/stack/ports.js';
 import { client } from './support/client.js';
-import { startService } from './support/services.js';
+import { entryPoint, startService } from './support/services.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 
@@ -72,7 +72,7 @@ describe('API restart', () => {
   });
 });
 
-/** `npm start` as a child: `node --import tsx src/main.ts`, with all of its output kept. */
+/** `npm start` as a child: `node dist/src/main.js`, with all of its output kept. */
 interface Main {
   child: ChildProcess;
   output(): string;
@@ -80,7 +80,7 @@ interface Main {
 }
 
 function startMain(env: Record<string, string>): Main {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/main.ts')], {
+  const child = spawn(process.execPath, entryPoint('main'), {
     cwd: ROOT,
     env: {
       ...process.env,

@@ -3,6 +3,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 import type { Logger } from '../log.js';
+import { projectFile } from '../project-files.js';
 
 /**
  * Applies `prisma/migrations/*\/migration.sql` exactly as `prisma migrate deploy` records them
@@ -12,7 +13,7 @@ import type { Logger } from '../log.js';
  * Unlike Prisma, each migration runs in one transaction with its bookkeeping row.
  */
 const PRISMA_ADVISORY_LOCK = 72707369;
-export const MIGRATIONS_DIR = path.resolve(import.meta.dirname, '../../prisma/migrations');
+export const MIGRATIONS_DIR = projectFile('prisma', 'migrations');
 
 const BOOKKEEPING_DDL = `CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
   "id" VARCHAR(36) PRIMARY KEY NOT NULL,

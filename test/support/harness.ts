@@ -2,8 +2,8 @@
  * The whole system on this machine, for the test suite's global setup and for `npm run bench`:
  * embedded Postgres, the Temporal dev server and SeaweedFS on free ports in a temporary
  * directory, migrations, the scripted model server (in this process), and our API and worker as
- * child processes. The workflow code is bundled once (plain and traced) and shared by every worker
- * started with `env`.
+ * child processes, compiled as `npm run build` does. The workflow code is bundled once (plain
+ * and traced) and shared by every worker started with `env`.
  */
 import type { Logger as TemporalLogger } from '@temporalio/worker';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -16,7 +16,7 @@ import { startStack, type Stack } from '../../src/stack/index.js';
 import { freePorts } from '../../src/stack/ports.js';
 import { bundleWorkflows, tracedBundlePath } from '../../src/workflow-bundle.js';
 import { startScriptedLlm, type ScriptedLlm } from './scripted-llm.js';
-import { startService, type Service } from './services.js';
+import { buildProgram, startService, type Service } from './services.js';
 
 const S3 = { accessKey: 'test-access', secretKey: 'test-secret', bucket: 'assistants-test' };
 
@@ -81,6 +81,8 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
         binaries: loadConfig().binaries,
         log: quiet,
       }),
+      // The program the API and workers run, as `npm run build` compiles it.
+      buildProgram(),
       // Both variants, as `npm run build:workflows` makes them: a traced worker takes the other.
       ...[false, true].map((traced) =>
         bundleWorkflows({ traced, logger: opts.bundleLogger }).then(({ code }) => writeFile(traced ? tracedBundlePath(bundlePath) : bundlePath, code)),

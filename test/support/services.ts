@@ -2,12 +2,15 @@
  * Our own API and worker as child processes — the same entry points users run — so tests can
  * restart them, kill them with SIGKILL, and start extra ones with other settings.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { promisify } from 'node:util';
 import path from 'node:path';
 import { inject, onTestFinished } from 'vitest';
 import { freePort } from '../../src/stack/ports.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
+const execFileAsync = promisify(execFile);
 
 export interface Service {
   url: string;
@@ -19,11 +22,24 @@ export interface Service {
   output(): string;
 }
 
+/**
+ * Node's arguments for one of our entry points as `npm start` / `npm run api|worker` run it:
+ * the compiled program (`npm run build`), with stack traces mapped to the sources.
+ */
+export function entryPoint(name: 'main' | 'api-main' | 'worker-main'): string[] {
+  return ['--enable-source-maps', path.join(ROOT, 'dist', 'src', `${name}.js`)];
+}
+
+/** `npm run build`: compiles what changed since the last build (a no-op when dist/ is current). */
+export async function buildProgram(): Promise<void> {
+  await execFileAsync(process.execPath, [createRequire(import.meta.url).resolve('typescript/bin/tsc'), '-b', 'tsconfig.build.json'], { cwd: ROOT });
+}
+
 export async function startService(kind: 'api' | 'worker', env: NodeJS.ProcessEnv, timeoutMs = 60_000): Promise<Service> {
   const port = env.PORT ?? String(await freePort());
   // MALLOC_ARENA_MAX as the npm scripts and the image set it.
   const fullEnv = { MALLOC_ARENA_MAX: '2', ...process.env, ...env, PORT: port, HOST: '127.0.0.1', LOG_LEVEL: env.LOG_LEVEL ?? 'info' };
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, `src/${kind}-main.ts`)], {
+  const child = spawn(process.execPath, entryPoint(`${kind}-main`), {
     cwd: ROOT,
     env: fullEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
