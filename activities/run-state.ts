@@ -24,22 +24,19 @@ export function runStateActivities(db: Db) {
 
     /**
      * queued → in_progress at the start of each model turn, for the run `loadRun` read (called
-     * by the model activity, so it costs no trip through Temporal). The guarded update comes
-     * first; the status is read only when it did not apply, to say what to do instead.
+     * by the model activity, so it costs no trip through Temporal). The guarded update and its
+     * event are one statement: the event shows the run as read, moved (a metadata change made
+     * in the few ms between is not in it). The status is read only when the update did not
+     * apply, to say what to do instead.
      */
-    async beginTurn(run: Pick<RunRecord, 'id' | 'startedAt'>): Promise<'ok' | 'cancelling' | 'gone' | { ended: RunStatus }> {
-      return db.$transaction(async (tx) => {
-        const row = await runs.transition(tx, run.id, 'in_progress', { startedAt: run.startedAt ?? nowSeconds() });
-        if (row) {
-          await publish(tx, run.id, [runEvent('in_progress', row)]);
-          return 'ok';
-        }
-        const status = await runs.statusOf(tx, run.id);
-        if (!status) return 'gone';
-        if (status === 'in_progress') return 'ok'; // a retried attempt of this turn
-        if (status === 'cancelling') return 'cancelling';
-        return { ended: status };
-      });
+    async beginTurn(run: RunRecord): Promise<'ok' | 'cancelling' | 'gone' | { ended: RunStatus }> {
+      const moved = { ...run, status: 'in_progress' as const, startedAt: run.startedAt ?? nowSeconds() };
+      if (await runs.transitionPublishing(db, run.id, 'in_progress', { startedAt: moved.startedAt }, [runEvent('in_progress', moved)])) return 'ok';
+      const status = await runs.statusOf(db, run.id);
+      if (!status) return 'gone';
+      if (status === 'in_progress') return 'ok'; // a retried attempt of this turn
+      if (status === 'cancelling') return 'cancelling';
+      return { ended: status };
     },
 
     /** in_progress → requires_action, listing the function calls of the tool step. */

@@ -113,6 +113,17 @@ export async function transition(tx: Sql, runId: string, to: RunStatus, fields: 
   return row ? asRun(row) : null;
 }
 
+/**
+ * `transition` and the NOTIFY of `events` in one statement, sent only if the run moved — for
+ * events that can be made before the write (from the row as last read). Returns whether it moved.
+ */
+export async function transitionPublishing(db: Sql, runId: string, to: RunStatus, fields: Fields<RunRow>, events: StreamEvent[]): Promise<boolean> {
+  const [row] = await db.$queryRaw<{ moved: boolean }[]>`
+    WITH run AS (${transitionSql(runId, to, fields)}), sent AS (${notifying(runId, events, Prisma.sql`EXISTS (SELECT FROM run)`)})
+    SELECT EXISTS (SELECT FROM run) AS moved, (SELECT count(*) FROM sent) AS sent`;
+  return row!.moved;
+}
+
 /** The run by id alone (raw: the model activity reads it before every turn); null if there is none. */
 export async function runById(tx: Sql, runId: string): Promise<RunRecord | null> {
   const [row] = await tx.$queryRaw<RunRow[]>`SELECT ${RUN_COLUMNS} FROM runs WHERE id = ${runId}`;

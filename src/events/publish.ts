@@ -41,10 +41,11 @@ export function encode(e: Frame): string[] {
 
 /**
  * The NOTIFY of `events`, in one query: unnest keeps their order, and so does delivery. A
- * statement of its own (`publish`), or the end of one that writes first (`WITH … ${notifying}`).
+ * statement of its own (`publish`), or the end of one that writes first (`WITH … ${notifying}`),
+ * sent only `when` that holds (say, when the write changed a row).
  */
-export function notifying(runId: string, events: Frame[]): Prisma.Sql {
-  return Prisma.sql`SELECT pg_notify(${channelOf(runId)}, p) FROM unnest(${events.flatMap(encode)}::text[]) WITH ORDINALITY AS t(p, i) ORDER BY i`;
+export function notifying(runId: string, events: Frame[], when: Prisma.Sql = Prisma.sql`true`): Prisma.Sql {
+  return Prisma.sql`SELECT pg_notify(${channelOf(runId)}, p) FROM unnest(${events.flatMap(encode)}::text[]) WITH ORDINALITY AS t(p, i) WHERE ${when} ORDER BY i`;
 }
 
 export async function publish(sql: Sql, runId: string, events: StreamEvent[]): Promise<void> {
