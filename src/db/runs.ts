@@ -116,6 +116,7 @@ export async function transition(tx: Sql, runId: string, to: RunStatus, fields: 
 /**
  * `transition` and the NOTIFY of `events` in one statement, sent only if the run moved — for
  * events that can be made before the write (from the row as last read). Returns whether it moved.
+ * `sent` is read only so that it runs: Postgres skips a plain CTE nothing reads.
  */
 export async function transitionPublishing(db: Sql, runId: string, to: RunStatus, fields: Fields<RunRow>, events: StreamEvent[]): Promise<boolean> {
   const [row] = await db.$queryRaw<{ moved: boolean }[]>`

@@ -82,9 +82,9 @@ interface RunPlan {
 /**
  * Starts the run's workflow while writing the run (after `writeFirst`: its thread or messages),
  * inside the caller's transaction, which must already hold the run's lock (src/db/run-lock.ts):
- * the workflow reads the run once it is committed. If Temporal refuses,
- * nothing is written; if a write fails, the workflow finds no run and ends. Returns the run
- * and what `writeFirst` returned.
+ * the workflow reads the run once it is committed. If Temporal refuses, nothing is written; if
+ * a write fails, the workflow finds no run and ends. Returns the run and what `writeFirst`
+ * returned.
  */
 async function startRun<T>(deps: Deps, tx: Tx, plan: RunPlan, writeFirst: () => Promise<T>): Promise<[RunRecord, T]> {
   const { runId, threadId, assistant, input } = plan;
