@@ -39,12 +39,18 @@ export function runStateActivities(db: Db) {
       return { ended: status };
     },
 
-    /** in_progress → requires_action, listing the function calls of the tool step. */
-    async requireAction(runId: string, stepId: string): Promise<void> {
+    /**
+     * in_progress → requires_action, listing the function calls of the tool step. Returns the
+     * wall-clock ms after its commit: the workflow's expiry timer counts from then, as the
+     * workflow's own clock is the start of the task that runs this, which under load can be
+     * hundreds of ms earlier.
+     */
+    async requireAction(runId: string, stepId: string): Promise<number> {
       await db.$transaction(async (tx) => {
         const row = await runs.requireAction(tx, runId, stepId);
         if (row) await publish(tx, runId, [runEvent('requires_action', row)]);
       });
+      return Date.now();
     },
 
     /**

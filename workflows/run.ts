@@ -157,9 +157,13 @@ export async function assistantRun(input: RunWorkflowInput): Promise<Ended> {
       // submits at once must find the workflow accepting.
       pendingCallIds = result.callIds;
       setStatus('requires_action');
-      await store.requireAction(runId, result.stepId);
-      // The durable timer: fires at expires_at even if no worker was up at that moment.
-      const submitted = await condition(() => submission !== undefined, Math.max(0, input.expiresAt * 1000 - Date.now()));
+      const written: number | undefined = await store.requireAction(runId, result.stepId);
+      // The durable timer: fires at expires_at even if no worker was up at that moment. It counts
+      // from the write's time (recorded with the local activity, so replay gives it back), never
+      // from before the workflow's clock; histories from before the write returned its time have
+      // none and replay on the workflow's clock, as they ran.
+      const from = Math.max(Date.now(), written ?? 0);
+      const submitted = await condition(() => submission !== undefined, Math.max(0, input.expiresAt * 1000 - from));
       if (!submitted) {
         // patched() only where the timer and a request met, so other histories issue no marker.
         const cancelled = CancellationScope.current().consideredCancelled;
