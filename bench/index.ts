@@ -528,6 +528,14 @@ async function throughServer(openai: OpenAI, assistantId: string, model: string)
   return { created, arrival, first, total, runId: run.id, t0 };
 }
 
+/** One floor workflow: ms from its start request to the first content and to the call's end. */
+interface FloorSample {
+  first: number;
+  total: number;
+  workflowId: string;
+  t0: number;
+}
+
 /**
  * The latency floor: a bare workflow whose one activity makes the same streamed model call,
  * started eagerly on a worker that shares the client's connection (as our API does with
@@ -539,7 +547,7 @@ async function startLatencyFloor(h: Harness) {
   const client = new Client({ connection: floor.native, namespace: 'default' });
   return {
     /** ms from the start request to the activity's first content, and to the end of its call. */
-    async once(model: string): Promise<{ first: number; total: number; workflowId: string; t0: number }> {
+    async once(model: string): Promise<FloorSample> {
       const heard = new Promise<{ first: number; end: number }>((resolve) => waiting.set(model, resolve));
       const workflowId = `floor-${randomUUID()}`;
       const t0 = now();
@@ -563,7 +571,7 @@ async function sectionLatency(h: Harness, openai: OpenAI, temporal: Client, whic
   const llm = new OpenAI({ baseURL: h.llm.url, apiKey: 'bench', maxRetries: 0 });
   const assistant = await openai.beta.assistants.create({ model, name: `bench ${which}` });
   const d: { first: number; total: number }[] = [];
-  const f: Awaited<ReturnType<Awaited<ReturnType<typeof startLatencyFloor>>['once']>>[] = [];
+  const f: FloorSample[] = [];
   const s: Awaited<ReturnType<typeof throughServer>>[] = [];
   const floor = await startLatencyFloor(h);
   try {
@@ -610,7 +618,10 @@ async function sectionLatency(h: Harness, openai: OpenAI, temporal: Client, whic
   // The run nearest the median, as Temporal recorded it, against what the client saw; and the
   // floor's median workflow beside it, so what is Temporal's own shows event by event.
   const key = which === 'c' ? 'first' : 'total';
-  const nearest = <T extends { first: number; total: number }>(xs: T[]) => [...xs].sort((x, y) => Math.abs(x[key] - m(xs.map((v) => v[key]))) - Math.abs(y[key] - m(xs.map((v) => v[key]))))[0]!;
+  const nearest = <T extends { first: number; total: number }>(xs: T[]) => {
+    const mid = m(xs.map((v) => v[key]));
+    return [...xs].sort((x, y) => Math.abs(x[key] - mid) - Math.abs(y[key] - mid))[0]!;
+  };
   const mid = nearest(s);
   const events = await timedHistory(temporal, mid.runId).catch(() => []);
   if (events.length) {

@@ -14,7 +14,7 @@ const columnOf = (field: string) => `"${field.replace(/[A-Z]/g, (c) => `_${c.toL
 /** A field's value as a statement parameter; a `Prisma.Sql` is an expression, taken as it is. */
 function valueOf(value: unknown): Prisma.Sql {
   if (value instanceof Prisma.Sql) return value;
-  if (value !== null && typeof value === 'object') return Prisma.sql`${JSON.stringify(value)}::jsonb`;
+  if (value !== null && typeof value === 'object') return jsonb(value);
   return Prisma.sql`${value}`;
 }
 
