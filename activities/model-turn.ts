@@ -1,9 +1,9 @@
 import { Context } from '@temporalio/activity';
 import type { Db } from '../src/db/client.js';
 import type { RunRecord } from '../src/db/records.js';
-import { awaitNewRun } from '../src/db/run-lock.js';
+import { readCommitted } from '../src/db/run-lock.js';
 import { updateMessage } from '../src/db/messages.js';
-import { deleteSteps, readTranscript, stepsOfTurn, updateStep } from '../src/db/runs.js';
+import { deleteSteps, readTranscript, updateStep, type Transcript } from '../src/db/runs.js';
 import { publish } from '../src/events/publish.js';
 import type { ToolChoice } from '../src/llm/index.js';
 import type { Logger } from '../src/log.js';
@@ -35,10 +35,13 @@ function notStarted(begun: Exclude<Begun, 'ok'>): TurnResult {
 export function modelTurnActivity(db: Db, llm: ModelTurnConfig, log: Logger, tools: ToolRegistry, state: Pick<RunState, 'loadRun' | 'beginTurn' | 'finishRun'>) {
   return async function modelTurn(runId: string, turn: number): Promise<TurnResult> {
     const ctx = Context.current();
-    // The API may still be committing the run (src/db/run-lock.ts).
-    await awaitNewRun(db, runId);
-    const [run, transcript] = await Promise.all([state.loadRun(runId), readTranscript(db, runId)]);
-    if (!run) return { kind: 'gone' };
+    // The API may still be committing the run (src/db/run-lock.ts); both reads must see it.
+    const loaded = await readCommitted(db, runId, async () => {
+      const [run, transcript] = await Promise.all([state.loadRun(runId), readTranscript(db, runId)]);
+      return run && transcript ? { run, transcript } : null;
+    });
+    if (!loaded) return { kind: 'gone' };
+    const { run, transcript } = loaded;
     if (run.status === 'cancelling') return { kind: 'cancelling' };
     if (isTerminal(run.status)) return { kind: 'ended', status: run.status };
     const runLog = log.child({ run_id: runId, turn, attempt: ctx.info.attempt });
@@ -55,7 +58,7 @@ export function modelTurnActivity(db: Db, llm: ModelTurnConfig, log: Logger, too
 
     // Only those reads (and the tools' notes) stand between here and the model call. Starting the turn (queued →
     // in_progress, clearing what an earlier attempt left) runs alongside the call.
-    const ready = Promise.all([state.beginTurn(run), replaceEarlierAttempt(db, run, turn)]).then(([begun]) => begun);
+    const ready = Promise.all([state.beginTurn(run), replaceEarlierAttempt(db, run, turn, transcript.steps)]).then(([begun]) => begun);
     const offered = tools.offered(run.tools);
     const messages = conversationFor(run, transcript, turn, tools, offered, toolNotes);
     if (!messages) return promptTooLong(await ready);
@@ -90,8 +93,9 @@ export function modelTurnActivity(db: Db, llm: ModelTurnConfig, log: Logger, too
  * its text in the SDK's snapshot — and then removed, so the run keeps one step and one message
  * per answer.
  */
-async function replaceEarlierAttempt(db: Db, run: RunRecord, turn: number): Promise<void> {
-  const steps = await stepsOfTurn(db, run.id, [stepKey(turn, 'message'), stepKey(turn, 'tools')]);
+async function replaceEarlierAttempt(db: Db, run: RunRecord, turn: number, runSteps: Transcript['steps']): Promise<void> {
+  const keys = [stepKey(turn, 'message'), stepKey(turn, 'tools')];
+  const steps = runSteps.filter((s) => keys.includes(s.key));
   if (steps.length === 0) return;
   const now = nowSeconds();
   await db.$transaction(async (tx) => {

@@ -2,7 +2,7 @@ import { Context } from '@temporalio/activity';
 import type { Db } from '../src/db/client.js';
 import { allItems } from '../src/db/conversation-items.js';
 import { ACTIVE_RESPONSE_STATUSES, responseById, responseChain, type ResponseRecord } from '../src/db/responses.js';
-import { awaitNewRun } from '../src/db/run-lock.js';
+import { readCommitted } from '../src/db/run-lock.js';
 import type { ToolChoice } from '../src/llm/index.js';
 import type { Logger } from '../src/log.js';
 import type { ResponseBegun } from './response-state.js';
@@ -22,8 +22,7 @@ export function responseTurnActivity(db: Db, llm: ModelTurnConfig, log: Logger, 
   return async function responseTurn(responseId: string): Promise<ResponseTurnResult> {
     const ctx = Context.current();
     // The API may still be committing the response (src/db/run-lock.ts).
-    await awaitNewRun(db, responseId);
-    const response = await responseById(db, responseId);
+    const response = await readCommitted(db, responseId, () => responseById(db, responseId));
     if (!response) return { kind: 'gone' };
     if (!(ACTIVE_RESPONSE_STATUSES as readonly string[]).includes(response.status)) return { kind: 'ended', status: response.status };
     const [chain, conversation] = await Promise.all([

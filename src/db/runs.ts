@@ -214,12 +214,6 @@ export async function stepById(tx: Sql, stepId: string): Promise<StepRecord | nu
   return row ? asStep(row) : null;
 }
 
-/** A turn's steps (`<turn>:message`, `<turn>:tools`), in creation order. */
-export async function stepsOfTurn(tx: Sql, runId: string, keys: string[]): Promise<StepRecord[]> {
-  const rows = await tx.$queryRaw<RunStepRow[]>`SELECT ${STEP_COLUMNS} FROM run_steps WHERE run_id = ${runId} AND key = ANY(${keys}::text[]) ORDER BY id`;
-  return rows.map(asStep);
-}
-
 /**
  * Opens a step (and the message it creates), publishing `events` at the same commit: one
  * statement, so the first text of an answer costs one round trip.
@@ -276,21 +270,25 @@ export async function deleteSteps(tx: Sql, steps: StepRecord[]): Promise<void> {
 /** The rows a run's conversation is made of: its thread's messages and its own steps. */
 export interface Transcript {
   messages: Pick<MessageRecord, 'id' | 'role' | 'content' | 'runId'>[];
-  steps: Pick<StepRecord, 'key' | 'stepDetails' | 'toolFiles'>[];
+  /** The run's steps so far, whole: a retried turn also finds what its earlier attempt left here. */
+  steps: StepRecord[];
 }
 
 /**
  * Two reads side by side, by run id alone so they can run alongside reading the run itself.
  * Nothing is added to a thread while a run is active, so its messages from other runs (or
- * none) are what came before this run.
+ * none) are what came before this run. Null when the messages' read did not see the run: its
+ * snapshot is from before the API's commit, and so may lack the run's `additional_messages`
+ * (the run's steps are the worker's own writes, made after that commit).
  */
-export async function readTranscript(db: Sql, runId: string): Promise<Transcript> {
-  const [messages, steps] = await Promise.all([
-    db.$queryRaw<Transcript['messages']>`
-      SELECT id, role, content, run_id AS "runId" FROM messages
-      WHERE thread_id = (SELECT thread_id FROM runs WHERE id = ${runId}) ORDER BY id`,
-    db.$queryRaw<Transcript['steps']>`
-      SELECT key, step_details AS "stepDetails", tool_files AS "toolFiles" FROM run_steps WHERE run_id = ${runId} ORDER BY id`,
+export async function readTranscript(db: Sql, runId: string): Promise<Transcript | null> {
+  const [rows, steps] = await Promise.all([
+    // From the run, so a run with no messages still gives one row (of nulls), and no run none.
+    db.$queryRaw<(Transcript['messages'][number] | { id: null })[]>`
+      SELECT m.id, m.role, m.content, m.run_id AS "runId" FROM runs r LEFT JOIN messages m ON m.thread_id = r.thread_id
+      WHERE r.id = ${runId} ORDER BY m.id`,
+    db.$queryRaw<RunStepRow[]>`SELECT ${STEP_COLUMNS} FROM run_steps WHERE run_id = ${runId} ORDER BY id`,
   ]);
-  return { messages, steps };
+  if (rows.length === 0) return null;
+  return { messages: rows.filter((m): m is Transcript['messages'][number] => m.id !== null), steps: steps.map(asStep) };
 }
