@@ -127,38 +127,48 @@ describe('raw statements shaped by the Prisma models', () => {
     expect(nulls!.n).toBe(1);
   });
 
+  const newRun = (thread: { id: string; projectId: string }): NewRun => ({
+    id: newId('run'),
+    projectId: thread.projectId,
+    threadId: thread.id,
+    assistantId: 'asst_raw',
+    createdAt: 1_700_000_002,
+    status: 'queued',
+    expiresAt: 1_700_000_602,
+    model: 'm',
+    instructions: 'be brief',
+    additionalInstructions: null,
+    tools: [{ type: 'function', function: { name: 'f', parameters: {} } }],
+    toolResources: null,
+    metadata: { k: 'v' },
+    temperature: 0.25,
+    topP: null,
+    maxPromptTokens: null,
+    maxCompletionTokens: 100,
+    truncationStrategy: { type: 'last_messages', last_messages: 2 },
+    toolChoice: 'auto',
+    parallelToolCalls: false,
+    responseFormat: { type: 'json_object' },
+    reasoningEffort: 'low',
+  });
+
   it('insertRun writes a run Prisma reads back as it returned it: bare-string JSON (`auto`) as JSON, null JSON as SQL NULL', async () => {
-    const { thread } = await aThread();
-    const run: NewRun = {
-      id: newId('run'),
-      projectId: thread.projectId,
-      threadId: thread.id,
-      assistantId: 'asst_raw',
-      createdAt: 1_700_000_002,
-      status: 'queued',
-      expiresAt: 1_700_000_602,
-      model: 'm',
-      instructions: 'be brief',
-      additionalInstructions: null,
-      tools: [{ type: 'function', function: { name: 'f', parameters: {} } }],
-      toolResources: null,
-      metadata: { k: 'v' },
-      temperature: 0.25,
-      topP: null,
-      maxPromptTokens: null,
-      maxCompletionTokens: 100,
-      truncationStrategy: { type: 'last_messages', last_messages: 2 },
-      toolChoice: 'auto',
-      parallelToolCalls: false,
-      responseFormat: { type: 'json_object' },
-      reasoningEffort: 'low',
-    };
+    const { thread, run: earlier } = await aThread();
+    await db.run.update({ where: { id: earlier.id }, data: { status: 'completed' } });
+    const run = newRun(thread);
     const returned = await insertRun(db, run);
     expect(returned).toMatchObject({ ...run, requiredAction: null, startedAt: null, usage: null });
     expect(await db.run.findUnique({ where: { id: run.id } })).toEqual(returned);
     const [types] = await db.$queryRaw<{ choice: string; resources: boolean }[]>`
       SELECT jsonb_typeof(tool_choice) AS choice, tool_resources IS NULL AS resources FROM runs WHERE id = ${run.id}`;
     expect(types).toEqual({ choice: 'string', resources: true });
+  });
+
+  it('insertRun writes nothing and returns null while the thread has an active run', async () => {
+    const { thread } = await aThread(); // its run is in_progress
+    const run = newRun(thread);
+    expect(await insertRun(db, run)).toBeNull();
+    expect(await db.run.findUnique({ where: { id: run.id } })).toBeNull();
   });
 
   it('writes: several updates in one statement, an SQL expression in SET, rows returned in id order', async () => {

@@ -28,10 +28,16 @@ export function columnsOf(fields: Record<string, string>): Prisma.Sql {
   return Prisma.raw(Object.keys(fields).map((f) => (columnOf(f) === `"${f}"` ? `"${f}"` : `${columnOf(f)} AS "${f}"`)).join(', '));
 }
 
-/** `INSERT INTO table (…) VALUES (…)` for a row given by field; undefined fields keep their defaults. */
-export function insertInto(table: string, row: Record<string, unknown>): Prisma.Sql {
+/**
+ * `INSERT INTO table (…) VALUES (…)` for a row given by field; undefined fields keep their
+ * defaults. With `onlyIf`, `INSERT … SELECT … WHERE onlyIf`: nothing is inserted unless it holds
+ * (the parameters still take their columns' types).
+ */
+export function insertInto(table: string, row: Record<string, unknown>, onlyIf?: Prisma.Sql): Prisma.Sql {
   const fields = Object.keys(row).filter((f) => row[f] !== undefined);
-  return Prisma.sql`INSERT INTO ${Prisma.raw(`"${table}"`)} (${Prisma.raw(fields.map(columnOf).join(', '))}) VALUES (${Prisma.join(fields.map((f) => valueOf(row[f])))})`;
+  const values = Prisma.join(fields.map((f) => valueOf(row[f])));
+  const source = onlyIf ? Prisma.sql`SELECT ${values} WHERE ${onlyIf}` : Prisma.sql`VALUES (${values})`;
+  return Prisma.sql`INSERT INTO ${Prisma.raw(`"${table}"`)} (${Prisma.raw(fields.map(columnOf).join(', '))}) ${source}`;
 }
 
 /** The `SET` list of an UPDATE, by field; undefined fields are left alone. */

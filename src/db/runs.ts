@@ -50,18 +50,24 @@ export type NewRun = Pick<
 > &
   Record<(typeof NEW_RUN_JSON)[number], unknown>;
 
-/** Inside the transaction that starts the run's workflow (src/services/runs.ts `startRun`); raw, as it is on that path. */
-export async function insertRun(tx: Sql, run: NewRun): Promise<RunRecord> {
+/**
+ * Inside the transaction that starts the run's workflow (src/services/runs.ts `startRun`); raw,
+ * as it is on that path. Null, and nothing written, if the thread has an active run: the check
+ * is part of the insert, and the caller's lock on the thread (taken by an earlier statement, so
+ * this one's snapshot is from after it) keeps another from starting in between.
+ */
+export async function insertRun(tx: Sql, run: NewRun): Promise<RunRecord | null> {
   const row = { ...run, ...Object.fromEntries(NEW_RUN_JSON.map((f) => [f, jsonb(run[f])])) };
-  const [inserted] = await tx.$queryRaw<RunRow[]>`${insertInto('runs', row)} RETURNING ${RUN_COLUMNS}`;
-  return asRun(inserted!);
+  const idle = Prisma.sql`NOT EXISTS (${activeRunSql(run.threadId)})`;
+  const [inserted] = await tx.$queryRaw<RunRow[]>`${insertInto('runs', row, idle)} RETURNING ${RUN_COLUMNS}`;
+  return inserted ? asRun(inserted) : null;
 }
 
-/** The run, if it belongs to the thread. */
-export async function findRun(db: Tx, threadId: string, runId: string): Promise<RunRecord> {
-  const run = await db.run.findFirst({ where: { id: runId, threadId } });
-  if (!run) throw new NotFoundError('run', runId);
-  return asRun(run);
+/** The run, if it belongs to the thread (raw: a client polling a run reads it many times). */
+export async function findRun(db: Sql, threadId: string, runId: string): Promise<RunRecord> {
+  const [row] = await db.$queryRaw<RunRow[]>`SELECT ${RUN_COLUMNS} FROM runs WHERE id = ${runId} AND thread_id = ${threadId}`;
+  if (!row) throw new NotFoundError('run', runId);
+  return asRun(row);
 }
 
 export async function pageRuns(db: Tx, threadId: string, q: PageQuery) {
@@ -75,12 +81,14 @@ export async function setRunMetadata(db: Tx, runId: string, metadata: Metadata):
 
 // Active runs: one per thread at most, under the thread's lock (src/db/threads.ts `lockThread`).
 
-/** The thread's active run, if any (raw: it is on the path to a run's first token). */
+/** The thread's active run, if any. */
 export async function activeRunOf(tx: Tx, threadId: string): Promise<{ id: string } | undefined> {
-  const rows = await tx.$queryRaw<{ id: string }[]>`
-    SELECT id FROM runs WHERE thread_id = ${threadId} AND status = ANY(${[...ACTIVE_STATUSES]}::text[]) LIMIT 1`;
+  const rows = await tx.$queryRaw<{ id: string }[]>(activeRunSql(threadId));
   return rows[0];
 }
+
+const activeRunSql = (threadId: string) =>
+  Prisma.sql`SELECT id FROM runs WHERE thread_id = ${threadId} AND status = ANY(${[...ACTIVE_STATUSES]}::text[]) LIMIT 1`;
 
 /** Every run of the thread (deleting the thread deletes their workflows too). */
 export function runsOf(db: Tx, threadId: string): Promise<{ id: string }[]> {

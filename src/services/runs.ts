@@ -40,8 +40,6 @@ export function createRun(deps: Deps, threadId: string, input: RunCreateParamsBa
   assistant.catch(() => {});
   return deps.db.$transaction(async (tx) => {
     await lockThread(tx, threadId, runId);
-    const active = await runs.activeRunOf(tx, threadId);
-    if (active) throw new ConflictError(`Thread ${threadId} already has an active run ${active.id}.`);
     await requireRunSlot(deps, tx);
     const plan = { runId, threadId, assistant: await assistant, input };
     const messages = (input.additional_messages ?? []).map((m) => messageRow(threadId, m));
@@ -72,6 +70,13 @@ export function createThreadAndRun(deps: Deps, input: ThreadCreateAndRunParamsBa
   }).then((made) => ({ ...made, thread: deps.owners.made('thread', deps.projectId)(made.thread) }));
 }
 
+/** The thread's active run kept the new one out (`insertRun`): OpenAI's 400, naming it. */
+async function activeRunConflict(tx: Tx, threadId: string): Promise<ConflictError> {
+  // It may have ended since the insert looked; the thread had one all the same.
+  const active = await runs.activeRunOf(tx, threadId);
+  return new ConflictError(`Thread ${threadId} already has an active run${active ? ` ${active.id}` : ''}.`);
+}
+
 interface RunPlan {
   runId: string;
   threadId: string;
@@ -83,8 +88,9 @@ interface RunPlan {
  * Starts the run's workflow while writing the run (after `writeFirst`: its thread or messages),
  * inside the caller's transaction, which must already hold the run's lock (src/db/run-lock.ts):
  * the workflow reads the run once it is committed. If Temporal refuses, nothing is written; if
- * a write fails, the workflow finds no run and ends. Returns the run and what `writeFirst`
- * returned.
+ * a write fails — or the thread has an active run, which the run's insert checks, so that no
+ * read of its own stands before the start — the workflow finds no run and ends. Returns the
+ * run and what `writeFirst` returned.
  */
 async function startRun<T>(deps: Deps, tx: Tx, plan: RunPlan, writeFirst: () => Promise<T>): Promise<[RunRecord, T]> {
   const { runId, threadId, assistant, input } = plan;
@@ -118,6 +124,7 @@ async function startRun<T>(deps: Deps, tx: Tx, plan: RunPlan, writeFirst: () => 
       responseFormat: input.response_format ?? assistant.responseFormat ?? 'auto',
       reasoningEffort: ('reasoning_effort' in input ? input.reasoning_effort : null) ?? assistant.reasoningEffort,
     });
+    if (!run) throw await activeRunConflict(tx, threadId);
     return [run, first];
   })();
   const workflowInput: RunWorkflowInput = { runId, expiresAt, modelAttempts: deps.config.llm.maxAttempts };
