@@ -64,12 +64,16 @@ export async function driveTurn<B, R = TurnResult>({ llm, request, machine, read
             'gen_ai.usage.output_tokens': ev.usage.completionTokens,
             'gen_ai.response.finish_reasons': [ev.reason],
           });
-          // Beside the turn's end, not before it: that write is on the answer's path. A request in
-          // the moment between the two may find the run ended and its tokens not yet counted.
-          const counted = addTokens(project.db, project.id, ev.usage.promptTokens + ev.usage.completionTokens).catch((err: unknown) =>
-            log.warn({ err }, 'could not count the tokens in the rate-limit window'),
-          );
-          await Promise.all([machine.apply(ev), counted]);
+          // After the turn's end (whether or not its write succeeds), not before or beside it: that
+          // write is on the answer's path, and this one would share its CPU. A request in the
+          // moment between the two may find the run ended and its tokens not yet counted.
+          try {
+            await machine.apply(ev);
+          } finally {
+            await addTokens(project.db, project.id, ev.usage.promptTokens + ev.usage.completionTokens).catch((err: unknown) =>
+              log.warn({ err }, 'could not count the tokens in the rate-limit window'),
+            );
+          }
           continue;
         }
         await machine.apply(ev);
