@@ -47,7 +47,15 @@ export async function sendEventStream(ctx: Koa.Context, stream: EventStream): Pr
 }
 
 async function forward(res: Koa.Context['res'], { opening, source, isLast, interrupted, log }: EventStream) {
-  const write = (e: SseEvent) => res.write(`event: ${e.event}\ndata: ${JSON.stringify(e.data)}\n\n`);
+  // Events that arrive together (one NOTIFY batch: a step's and its message's openings, a run's
+  // end) leave in one socket write: corked until the loop has taken all that were queued.
+  const write = (e: SseEvent) => {
+    if (!res.writableCorked) {
+      res.cork();
+      process.nextTick(() => res.uncork());
+    }
+    res.write(`event: ${e.event}\ndata: ${JSON.stringify(e.data)}\n\n`);
+  };
   const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), KEEP_ALIVE_MS);
   const gone = () => void source.close();
   res.once('close', gone);
