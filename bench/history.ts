@@ -41,3 +41,28 @@ export async function timedHistory(client: Client, workflowId: string): Promise<
 export function timeline(events: TimedEvent[], t0: number): string {
   return events.map((e) => `+${(e.at - t0).toFixed(0)} ${e.kind.replace(/^workflowExecution/, 'wf').replace(/^workflowTask/, 'wft').replace(/^activityTask/, 'act')}${e.activity ? `(${e.activity})` : ''}`).join(', ');
 }
+
+/** One latency sample's moments, ms from its request: the workflow's from its history, the rest as measured. */
+export interface PhaseSample {
+  events: TimedEvent[];
+  t0: number;
+  /** When the model got the request. */
+  arrival: number;
+  /** When the measured thing happened: the first content (c) or the end (d). */
+  done: number;
+}
+
+/**
+ * Where one sample's time went, phase by phase: to the start Temporal recorded, from there to
+ * the first activity's start (Temporal's own work plus the worker's first task), to the model
+ * request, and from the model's answer (`modelMs` after the request) to what is measured.
+ * NaN where the history lacks an event.
+ */
+export function phasesOf({ events, t0, arrival, done }: PhaseSample, modelMs: number): number[] {
+  const at = (kind: string) => (events.find((e) => e.kind === kind)?.at ?? NaN) - t0;
+  const started = at('workflowExecutionStarted');
+  const activity = at('activityTaskStarted');
+  return [started, activity - started, arrival - activity, done - arrival - modelMs];
+}
+
+export const PHASES = ['request → start recorded by Temporal', 'start → first activity starts', 'activity starts → model gets the request', 'model answers → measured moment'];

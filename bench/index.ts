@@ -41,7 +41,7 @@ import type { ClientsData, ClientsMessage } from './clients.js';
 import { floorActivities, type FloorActivities } from './floor-activity.js';
 import { floorModelWorkflow, floorWorkflow } from './floor-workflow.js';
 import { cpuByPid, cpuShares, cpuTimes, fmt, median, memoryDetail, percentile, pool, rssMb, sleep, stealShare, table, tsThread, waitFor, type Row } from './lib.js';
-import { timedHistory, timeline } from './history.js';
+import { PHASES, phasesOf, timedHistory, timeline, type PhaseSample } from './history.js';
 import { codeSandboxLatency, p50p99 } from './code-sandbox.js';
 import { limiterCost } from './limits.js';
 import { embeddingThroughput, insertRealistic, retrievalAtSize } from './retrieval.js';
@@ -528,8 +528,9 @@ async function throughServer(openai: OpenAI, assistantId: string, model: string)
   return { created, arrival, first, total, runId: run.id, t0 };
 }
 
-/** One floor workflow: ms from its start request to the first content and to the call's end. */
+/** One floor workflow: ms from its start request to the model request, the first content and the call's end. */
 interface FloorSample {
+  arrival: number;
   first: number;
   total: number;
   workflowId: string;
@@ -550,10 +551,11 @@ async function startLatencyFloor(h: Harness) {
     async once(model: string): Promise<FloorSample> {
       const heard = new Promise<{ first: number; end: number }>((resolve) => waiting.set(model, resolve));
       const workflowId = `floor-${randomUUID()}`;
+      const before = arrivals.get(model)!.length;
       const t0 = now();
       await client.workflow.start(floorModelWorkflow, { taskQueue: floor.taskQueue, workflowId, args: [model], requestEagerStart: true });
       const { first, end } = await heard;
-      return { first: first - t0, total: end - t0, workflowId, t0 };
+      return { arrival: (arrivals.get(model)![before] ?? NaN) - t0, first: first - t0, total: end - t0, workflowId, t0 };
     },
     close: () => floor.close(),
   };
@@ -615,9 +617,24 @@ async function sectionLatency(h: Harness, openai: OpenAI, temporal: Client, whic
     rows.push(floorRow('d', 'total run time p50, model answers in 100 ms', 10, ours50, m(f.map((x) => x.total)), direct50));
   }
 
+  // Each phase's median, ours beside the floor's: what is Temporal's own is the floor's share.
+  const key = which === 'c' ? 'first' : 'total';
+  const sampled = async (xs: { t0: number; arrival: number; first: number; total: number }[], ids: string[]) => {
+    const out: PhaseSample[] = [];
+    for (const [i, x] of xs.entries()) out.push({ events: await timedHistory(temporal, ids[i]!).catch(() => []), t0: x.t0, arrival: x.arrival, done: x[key] });
+    return out.map((p) => phasesOf(p, delay));
+  };
+  const oursPhases = await sampled(s, s.map((x) => x.runId));
+  const floorPhases = await sampled(f, f.map((x) => x.workflowId));
+  say(`  where the time goes (p50 of each phase, ms; the measured moment is the ${which === 'c' ? 'first content' : 'end'}):  ours | floor | ours − floor`);
+  for (const [i, name] of PHASES.entries()) {
+    const o = m(oursPhases.map((p) => p[i]!).filter(Number.isFinite));
+    const fl = m(floorPhases.map((p) => p[i]!).filter(Number.isFinite));
+    say(`    ${name.padEnd(42)} ${fmt(o, 1).padStart(6)} | ${fmt(fl, 1).padStart(6)} | ${(o - fl >= 0 ? '+' : '') + fmt(o - fl, 1)}`);
+  }
+
   // The run nearest the median, as Temporal recorded it, against what the client saw; and the
   // floor's median workflow beside it, so what is Temporal's own shows event by event.
-  const key = which === 'c' ? 'first' : 'total';
   const nearest = <T extends { first: number; total: number }>(xs: T[]) => {
     const mid = m(xs.map((v) => v[key]));
     return [...xs].sort((x, y) => Math.abs(x[key] - mid) - Math.abs(y[key] - mid))[0]!;
