@@ -1,6 +1,7 @@
 import type OpenAI from 'openai';
 import type { Run } from 'openai/resources/beta/threads/runs/runs';
-import { describe, expect, it } from 'vitest';
+import { Client as TemporalClient, Connection } from '@temporalio/client';
+import { describe, expect, inject, it } from 'vitest';
 import { client, failure, llm, uniqueModel } from './support/client.js';
 import { messagesContaining, sql } from './support/db.js';
 import { settled, waitForRun, weatherTool } from './support/runs.js';
@@ -286,7 +287,35 @@ describe('runs', () => {
     const thread = await openai.beta.threads.create({ messages: [{ role: 'user', content: 'q' }] });
     const results = await Promise.allSettled(Array.from({ length: 5 }, () => openai.beta.threads.runs.create(thread.id, { assistant_id: assistant.id })));
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    const [winner] = (await openai.beta.threads.runs.list(thread.id)).data;
+    expect(winner).toBeDefined();
     expect((await openai.beta.threads.runs.list(thread.id)).data).toHaveLength(1);
+
+    // Each refused create had started its workflow before its insert found the active run: each
+    // such workflow finds no run and ends at once; only the winner's goes on.
+    const connection = await Connection.connect({ address: inject('serviceEnv').TEMPORAL_ADDRESS! });
+    try {
+      const temporal = new TemporalClient({ connection });
+      const ofThread = async () => {
+        const found: { id: string; status: string }[] = [];
+        for await (const w of temporal.workflow.list({ query: `ThreadId = '${thread.id}'` })) found.push({ id: w.workflowId, status: w.status.name });
+        return found;
+      };
+      const deadline = Date.now() + 20_000;
+      let found = await ofThread();
+      while (Date.now() < deadline && !(found.length === 5 && found.filter((w) => w.id !== winner!.id).every((w) => w.status === 'COMPLETED'))) {
+        await new Promise((r) => setTimeout(r, 200));
+        found = await ofThread();
+      }
+      expect(found).toHaveLength(5);
+      for (const w of found.filter((w) => w.id !== winner!.id)) {
+        expect(w.status, w.id).toBe('COMPLETED');
+        expect(await temporal.workflow.getHandle(w.id).result()).toBe('deleted');
+      }
+      expect(found.find((w) => w.id === winner!.id)?.status).toBe('RUNNING');
+    } finally {
+      await connection.close();
+    }
   });
 
   it('lists, retrieves and modifies runs; 404s for unknown ids; validates create params', async () => {
