@@ -5,7 +5,6 @@ import type { Config } from './config.js';
 import { createDb } from './db/client.js';
 import { createEmbedder } from './embeddings.js';
 import { pruneKeys } from './db/idempotency.js';
-import { NewRunGate } from './db/run-lock.js';
 import type { Endpoints } from './endpoints.js';
 import { RunEventSubscriber } from './events/subscriber.js';
 import { createApp } from './http/app.js';
@@ -50,8 +49,7 @@ export async function startApi(config: Config, endpoints: Endpoints, log: Logger
   const embedder = createEmbedder(config.embeddings, endpoints.embeddingsUrl);
   await preparePgvector(db, embedder, log);
   const authenticator = new Authenticator(db, config.apiKeys, await prepareAdminKey(db, config.adminApiKey, log));
-  const newRuns = new NewRunGate(endpoints.databaseUrl);
-  const deps: AppDeps = { db, temporal, config, log, events, newRuns, storage, embedder, authenticator, owners: new Owners(db) };
+  const deps: AppDeps = { db, temporal, config, log, events, storage, embedder, authenticator, owners: new Owners(db) };
 
   await events.start();
   const health: HealthCheck = () =>
@@ -95,7 +93,6 @@ export async function startApi(config: Config, endpoints: Endpoints, log: Logger
       });
       clearInterval(prune);
       await events.close();
-      await newRuns.close();
       await worker?.close();
       await connection.close();
       await db.$disconnect();

@@ -7,15 +7,18 @@ import { nowSeconds } from '../time.js';
 import type { Tx } from './client.js';
 import { jsonOrDbNull } from './json.js';
 import { insertMessages, messageRow } from './messages.js';
+import { newRunLock } from './run-lock.js';
 
 /** The `threads` table. Lookups by id throw NotFoundError when there is no such row. */
 
 /**
  * Serialises everything that adds to a thread (messages, runs) on the thread's row lock, so
- * the one-active-run rule holds under concurrent requests.
+ * the one-active-run rule holds under concurrent requests. Given a new run's id, the same
+ * statement takes that run's lock (src/db/run-lock.ts): one round trip on the way to its start.
  */
-export async function lockThread(tx: Tx, threadId: string): Promise<void> {
-  const rows = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM threads WHERE id = ${threadId} FOR UPDATE`;
+export async function lockThread(tx: Tx, threadId: string, newRunId?: string): Promise<void> {
+  const held = newRunId ? Prisma.sql`, LATERAL (SELECT ${newRunLock(newRunId)}) AS held` : Prisma.empty;
+  const rows = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM threads ${held} WHERE id = ${threadId} FOR UPDATE OF threads`;
   if (rows.length === 0) throw new NotFoundError('thread', threadId);
 }
 

@@ -3,7 +3,6 @@ import type { Config } from '../config.js';
 import type { Db } from '../db/client.js';
 import type { Embedder } from '../embeddings.js';
 import type { RunEventSubscriber } from '../events/subscriber.js';
-import type { NewRunGate } from '../db/run-lock.js';
 import type { Logger } from '../log.js';
 import type { ObjectStore } from '../storage.js';
 import type { Authenticator } from '../tenancy/authenticator.js';
@@ -16,8 +15,6 @@ export interface AppDeps {
   config: Config;
   log: Logger;
   events: RunEventSubscriber;
-  /** Holds a new run's lock from before its workflow starts (src/db/run-lock.ts). */
-  newRuns: NewRunGate;
   /** The S3 bucket file content lives in. */
   storage: ObjectStore;
   /** The embeddings endpoint search queries are embedded with. */

@@ -31,46 +31,27 @@ export type RunChanges = Omit<RunUpdateParams, 'thread_id'>;
 
 /**
  * Creates a run on an existing thread (`additional_messages` first) and starts its workflow.
- * A stream passes the id it already listens on. The run's lock comes from the API's gate
- * (src/db/run-lock.ts), taken beside the assistant's read, so the workflow's start goes out
- * before the transaction that writes the run has begun, and the two overlap; what only that
- * transaction can check (the thread's active run, its file attachments, a thread deleted just
- * now) rolls it back, and the workflow finds no run and ends. With a cap on active runs, the
- * start waits for the slot's check: a run refused for the cap starts nothing.
+ * A stream passes the id it already listens on.
  */
-export async function createRun(deps: Deps, threadId: string, input: RunCreateParamsBase, runId = newId('run')): Promise<RunRecord> {
-  const held = deps.newRuns.hold(runId);
-  const assistant = await assistantForRun(deps.db, deps.projectId, input.assistant_id).catch(async (err: unknown) => {
-    await held.then((release) => release(), () => {});
-    throw err;
-  });
-  const release = await held;
-  try {
-    const prepared = prepareRun(deps, { runId, threadId, assistant, input });
-    const early = deps.maxActiveRuns === undefined ? prepared.start() : undefined;
-    early?.catch(() => {});
+export function createRun(deps: Deps, threadId: string, input: RunCreateParamsBase, runId = newId('run')): Promise<RunRecord> {
+  // Read beside the transaction, on a connection of its own: the assistant needs no lock, and
+  // the read is on the way to the run's start. A missing thread is still reported first.
+  const assistant = assistantForRun(deps.db, deps.projectId, input.assistant_id);
+  assistant.catch(() => {});
+  return deps.db.$transaction(async (tx) => {
+    await lockThread(tx, threadId, runId);
+    await requireRunSlot(deps, tx);
+    const plan = { runId, threadId, assistant: await assistant, input };
     const messages = (input.additional_messages ?? []).map((m) => messageRow(threadId, m));
-    return await deps.db.$transaction(async (tx) => {
-      await lockThread(tx, threadId);
-      await requireRunSlot(deps, tx);
-      const write = (async () => {
-        await insertMessages(tx, messages);
-        await attachForFileSearch(deps, tx, threadId, input.additional_messages ?? [], (j, i) => `additional_messages[${j}].attachments[${i}].file_id`);
-        return insertPrepared(tx, prepared);
-      })();
-      return startedWithWrite(write, early ?? prepared.start());
+    const [run] = await startRun(deps, tx, plan, async () => {
+      await insertMessages(tx, messages);
+      await attachForFileSearch(deps, tx, threadId, input.additional_messages ?? [], (j, i) => `additional_messages[${j}].attachments[${i}].file_id`);
     });
-  } finally {
-    // Once the transaction has ended: the workflow then reads what it left.
-    void release();
-  }
+    return run;
+  });
 }
 
-/**
- * `POST /threads/runs`: the thread, its messages and the run, all or nothing. The run's lock is
- * the transaction's own (src/db/run-lock.ts), and the start waits for what is checked before
- * the writes (the assistant, the tool resources, the cap): its thread does not exist before.
- */
+/** `POST /threads/runs`: the thread, its messages and the run, all or nothing. */
 export function createThreadAndRun(deps: Deps, input: ThreadCreateAndRunParamsBase, runId = newId('run')): Promise<{ thread: ThreadRecord; run: RunRecord }> {
   return deps.db.$transaction(async (tx) => {
     await holdNewRun(tx, runId);
@@ -80,15 +61,20 @@ export function createThreadAndRun(deps: Deps, input: ThreadCreateAndRunParamsBa
     const given = input.thread ?? {};
     const toolResources = await resolveToolResources(deps, tx, given.tool_resources ?? input.tool_resources, THREAD_STORE_EXPIRY);
     const rows = newThreadRows(deps.projectId, { ...given, tool_resources: toolResources });
-    const prepared = prepareRun(deps, { runId, threadId: rows.thread.id, assistant, input });
-    const started = prepared.start();
-    const write = (async () => {
+    const plan = { runId, threadId: rows.thread.id, assistant, input };
+    const [run, thread] = await startRun(deps, tx, plan, async () => {
       const inserted = await insertThread(tx, rows);
-      const thread = (await attachForFileSearch(deps, tx, inserted.id, given.messages ?? [], (j, i) => `thread.messages[${j}].attachments[${i}].file_id`)) ?? inserted;
-      return { thread, run: await insertPrepared(tx, prepared) };
-    })();
-    return startedWithWrite(write, started);
+      return (await attachForFileSearch(deps, tx, inserted.id, given.messages ?? [], (j, i) => `thread.messages[${j}].attachments[${i}].file_id`)) ?? inserted;
+    });
+    return { thread, run };
   }).then((made) => ({ ...made, thread: deps.owners.made('thread', deps.projectId)(made.thread) }));
+}
+
+/** The thread's active run kept the new one out (`insertRun`): OpenAI's 400, naming it. */
+async function activeRunConflict(tx: Tx, threadId: string): Promise<ConflictError> {
+  // It may have ended since the insert looked; the thread had one all the same.
+  const active = await runs.activeRunOf(tx, threadId);
+  return new ConflictError(`Thread ${threadId} already has an active run${active ? ` ${active.id}` : ''}.`);
 }
 
 interface RunPlan {
@@ -98,79 +84,65 @@ interface RunPlan {
   input: RunCreateParamsBase | ThreadCreateAndRunParamsBase;
 }
 
-/** A run checked and ready: its row, and its workflow's start, sent when called. */
-interface PreparedRun {
-  row: runs.NewRun;
-  start(): Promise<unknown>;
-}
-
 /**
- * The run's row from the request and its assistant (a `tool_choice` naming a missing function is
- * refused here, before anything starts), and its workflow's start. The caller holds the run's
- * lock from before the start until the transaction that inserts the row has ended
- * (src/db/run-lock.ts), so the workflow reads the run once it is committed, and the transaction
- * commits only once Temporal has taken the start (`startedWithWrite`): if Temporal refuses,
- * nothing is written; if a write fails, the workflow finds no run and ends.
+ * Starts the run's workflow while writing the run (after `writeFirst`: its thread or messages),
+ * inside the caller's transaction, which must already hold the run's lock (src/db/run-lock.ts):
+ * the workflow reads the run once it is committed. If Temporal refuses, nothing is written; if
+ * a write fails — or the thread has an active run, which the run's insert checks, so that no
+ * read of its own stands before the start — the workflow finds no run and ends. Returns the
+ * run and what `writeFirst` returned.
  */
-function prepareRun(deps: Deps, plan: RunPlan): PreparedRun {
+async function startRun<T>(deps: Deps, tx: Tx, plan: RunPlan, writeFirst: () => Promise<T>): Promise<[RunRecord, T]> {
   const { runId, threadId, assistant, input } = plan;
   const tools = input.tools ? normalizeTools(input.tools) : (assistant.tools as unknown as AssistantTool[]);
   requireChosenTool(input.tool_choice, tools);
   const createdAt = nowSeconds();
   const expiresAt = createdAt + deps.config.runExpirySeconds;
-  const row: runs.NewRun = {
-    id: runId,
-    projectId: deps.projectId,
-    threadId,
-    assistantId: assistant.id,
-    createdAt,
-    status: 'queued',
-    expiresAt,
-    model: input.model ?? assistant.model,
-    instructions: input.instructions ?? assistant.instructions,
-    additionalInstructions: 'additional_instructions' in input ? (input.additional_instructions ?? null) : null,
-    tools,
-    toolResources: assistant.toolResources ?? null,
-    metadata: input.metadata ?? {},
-    temperature: input.temperature ?? assistant.temperature,
-    topP: input.top_p ?? assistant.topP,
-    maxPromptTokens: input.max_prompt_tokens ?? null,
-    maxCompletionTokens: input.max_completion_tokens ?? null,
-    truncationStrategy: input.truncation_strategy ?? { type: 'auto', last_messages: null },
-    toolChoice: input.tool_choice ?? 'auto',
-    parallelToolCalls: input.parallel_tool_calls ?? true,
-    responseFormat: input.response_format ?? assistant.responseFormat ?? 'auto',
-    reasoningEffort: ('reasoning_effort' in input ? input.reasoning_effort : null) ?? assistant.reasoningEffort,
-  };
-  const workflowInput: RunWorkflowInput = { runId, expiresAt, modelAttempts: deps.config.llm.maxAttempts };
-  const start = () =>
-    deps.temporal.workflow.start(assistantRun, {
-      workflowId: runId,
-      taskQueue: deps.config.temporal.taskQueue,
-      args: [workflowInput],
-      // The API's own worker takes the first workflow task from the start response (API_WORKER).
-      requestEagerStart: deps.config.worker.inApi,
-      typedSearchAttributes: [
-        { key: { name: 'ProjectId', type: 'KEYWORD' }, value: deps.projectId },
-        { key: { name: 'ThreadId', type: 'KEYWORD' }, value: threadId },
-        { key: { name: 'AssistantId', type: 'KEYWORD' }, value: assistant.id },
-        { key: { name: 'RunStatus', type: 'KEYWORD' }, value: 'queued' },
-      ],
-      staticSummary: summaryOf(plan),
+  const write = (async (): Promise<[RunRecord, T]> => {
+    const first = await writeFirst();
+    const run = await runs.insertRun(tx, {
+      id: runId,
+      projectId: deps.projectId,
+      threadId,
+      assistantId: assistant.id,
+      createdAt,
+      status: 'queued',
+      expiresAt,
+      model: input.model ?? assistant.model,
+      instructions: input.instructions ?? assistant.instructions,
+      additionalInstructions: 'additional_instructions' in input ? (input.additional_instructions ?? null) : null,
+      tools,
+      toolResources: assistant.toolResources ?? null,
+      metadata: input.metadata ?? {},
+      temperature: input.temperature ?? assistant.temperature,
+      topP: input.top_p ?? assistant.topP,
+      maxPromptTokens: input.max_prompt_tokens ?? null,
+      maxCompletionTokens: input.max_completion_tokens ?? null,
+      truncationStrategy: input.truncation_strategy ?? { type: 'auto', last_messages: null },
+      toolChoice: input.tool_choice ?? 'auto',
+      parallelToolCalls: input.parallel_tool_calls ?? true,
+      responseFormat: input.response_format ?? assistant.responseFormat ?? 'auto',
+      reasoningEffort: ('reasoning_effort' in input ? input.reasoning_effort : null) ?? assistant.reasoningEffort,
     });
-  return { row, start };
-}
-
-/**
- * Inserts the prepared run. The insert itself checks the thread for an active run, so no read
- * of its own stands before the start; if there is one, OpenAI's 400 names it.
- */
-async function insertPrepared(tx: Tx, { row }: PreparedRun): Promise<RunRecord> {
-  const run = await runs.insertRun(tx, row);
-  if (run) return run;
-  // It may have ended since the insert looked; the thread had one all the same.
-  const active = await runs.activeRunOf(tx, row.threadId);
-  throw new ConflictError(`Thread ${row.threadId} already has an active run${active ? ` ${active.id}` : ''}.`);
+    if (!run) throw await activeRunConflict(tx, threadId);
+    return [run, first];
+  })();
+  const workflowInput: RunWorkflowInput = { runId, expiresAt, modelAttempts: deps.config.llm.maxAttempts };
+  const start = deps.temporal.workflow.start(assistantRun, {
+    workflowId: runId,
+    taskQueue: deps.config.temporal.taskQueue,
+    args: [workflowInput],
+    // The API's own worker takes the first workflow task from the start response (API_WORKER).
+    requestEagerStart: deps.config.worker.inApi,
+    typedSearchAttributes: [
+      { key: { name: 'ProjectId', type: 'KEYWORD' }, value: deps.projectId },
+      { key: { name: 'ThreadId', type: 'KEYWORD' }, value: threadId },
+      { key: { name: 'AssistantId', type: 'KEYWORD' }, value: assistant.id },
+      { key: { name: 'RunStatus', type: 'KEYWORD' }, value: 'queued' },
+    ],
+    staticSummary: summaryOf(plan),
+  });
+  return startedWithWrite(write, start);
 }
 
 /** A `tool_choice` naming a function must name one of the run's tools, as OpenAI checks. */
