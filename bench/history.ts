@@ -37,7 +37,7 @@ export async function timedHistory(client: Client, workflowId: string): Promise<
   });
 }
 
-/** `+12.3 workflowTaskStarted`, … relative to `t0`, one line. */
+/** `+12.3 workflowTaskStarted`, … relative to `t0` (on the wall clock, as the events are), one line. */
 export function timeline(events: TimedEvent[], t0: number): string {
   return events.map((e) => `+${(e.at - t0).toFixed(0)} ${e.kind.replace(/^workflowExecution/, 'wf').replace(/^workflowTask/, 'wft').replace(/^activityTask/, 'act')}${e.activity ? `(${e.activity})` : ''}`).join(', ');
 }
@@ -45,6 +45,7 @@ export function timeline(events: TimedEvent[], t0: number): string {
 /** One latency sample's moments, ms from its request: the workflow's from its history, the rest as measured. */
 export interface PhaseSample {
   events: TimedEvent[];
+  /** The request's moment on the wall clock, as the events' times are. */
   t0: number;
   /** When the model got the request. */
   arrival: number;

@@ -81,6 +81,14 @@ const CFG = {
 const cores = availableParallelism();
 const quietTemporal = new DefaultLogger('WARN');
 const now = () => performance.timeOrigin + performance.now();
+/**
+ * The wall clock, for figures measured against wall-clock stamps (`expires_at`, Temporal's event
+ * times): `now()` counts from the process's start and drifts from the wall clock when the VM is
+ * paused or its clock is stepped (seen here: 10 s within one run).
+ */
+const wallNow = () => Date.now();
+/** A moment taken with `now()` just before, on the wall clock. */
+const onWall = (t: number) => t + (Date.now() - now());
 const say = (line: string) => console.log(line);
 const rows: Row[] = [];
 const verdict = (ok: boolean) => (ok ? 'PASS' : 'MISS');
@@ -346,7 +354,7 @@ async function sectionMemory(h: Harness) {
     const idle = await rssMb(pid);
     say(`worker pid ${pid}, idle: ${fmt(idle)} MB RSS (${await memoryDetail(pid)})`);
     const samples: { t: number; mb: number }[] = [];
-    sampler = setInterval(() => void rssMb(pid).then((mb) => samples.push({ t: now(), mb })), 250);
+    sampler = setInterval(() => void rssMb(pid).then((mb) => samples.push({ t: wallNow(), mb })), 250);
 
     const openai = new OpenAI({ baseURL: api.url, apiKey: 'bench', maxRetries: 2, timeout: 60_000 });
     const assistant = await openai.beta.assistants.create({
@@ -365,10 +373,10 @@ async function sectionMemory(h: Harness) {
     let parkedDetail = '';
     let expected = CFG.parked;
     let watching = true;
-    let watchDeadline = now() + 600_000;
+    let watchDeadline = wallNow() + 600_000;
     const watch = (async () => {
-      while (watching && now() < watchDeadline) {
-        const tick = now();
+      while (watching && wallNow() < watchDeadline) {
+        const tick = wallNow();
         const { rows: r } = await db.query<{ parked: number; expired: string[] | null }>(
           "SELECT count(*) FILTER (WHERE status = 'requires_action')::int AS parked, array_agg(id) FILTER (WHERE status = 'expired') AS expired FROM runs WHERE assistant_id = $1",
           [assistant.id],
@@ -377,16 +385,16 @@ async function sectionMemory(h: Harness) {
         parkedPeak = Math.max(parkedPeak, parkedNow);
         for (const id of r[0]!.expired ?? []) if (!seen.has(id)) seen.set(id, tick);
         if (allParkedAt === undefined && parkedNow >= expected) {
-          allParkedAt = now();
+          allParkedAt = wallNow();
           rssAllParked = await rssMb(pid);
           parkedDetail = await memoryDetail(pid);
         }
         if (seen.size >= expected) break;
-        await sleep(Math.max(0, 100 - (now() - tick)));
+        await sleep(Math.max(0, 100 - (wallNow() - tick)));
       }
     })();
 
-    const t0 = now();
+    const t0 = wallNow();
     let createErrors = 0;
     await pool(
       Array.from({ length: CFG.parked }, (_, i) => i),
@@ -399,7 +407,7 @@ async function sectionMemory(h: Harness) {
         }
       },
     );
-    const created = now();
+    const created = wallNow();
     expected = CFG.parked - createErrors;
     say(`created ${expected} runs in ${fmt((created - t0) / 1000)} s (${fmt((expected * 1000) / (created - t0))} runs/s)${createErrors ? `, ${createErrors} failed` : ''}`);
 
@@ -408,17 +416,17 @@ async function sectionMemory(h: Harness) {
     const firstExpiry = Math.min(...expiresAt.values());
     const lastExpiry = Math.max(...expiresAt.values());
     watchDeadline = lastExpiry + 30_000;
-    await waitFor('every run to be parked', async () => allParkedAt !== undefined || seen.size > 0, Math.max(0, firstExpiry - now()) + 5_000, 100);
+    await waitFor('every run to be parked', async () => allParkedAt !== undefined || seen.size > 0, Math.max(0, firstExpiry - wallNow()) + 5_000, 100);
     if (allParkedAt !== undefined) {
       say(`all ${expected} parked ${fmt((allParkedAt - created) / 1000)} s after the last create: worker RSS ${fmt(rssAllParked!)} MB (${parkedDetail})`);
     } else {
       say(`runs began to expire before all were parked (at most ${parkedPeak} at once): raise BENCH_EXPIRY_SECONDS`);
     }
-    say(`expiries due from ${fmt((firstExpiry - now()) / 1000)} s to ${fmt((lastExpiry - now()) / 1000)} s from now`);
-    const laterAt = Math.min((allParkedAt ?? now()) + 20_000, firstExpiry - 1_000);
+    say(`expiries due from ${fmt((firstExpiry - wallNow()) / 1000)} s to ${fmt((lastExpiry - wallNow()) / 1000)} s from now`);
+    const laterAt = Math.min((allParkedAt ?? wallNow()) + 20_000, firstExpiry - 1_000);
     let rssLater: number | undefined;
-    if (laterAt > now()) {
-      await sleep(laterAt - now());
+    if (laterAt > wallNow()) {
+      await sleep(laterAt - wallNow());
       rssLater = await rssMb(pid);
     }
     await watch;
@@ -512,6 +520,7 @@ async function throughServer(openai: OpenAI, assistantId: string, model: string)
   const thread = await openai.beta.threads.create({ messages: [{ role: 'user', content: 'hi' }] });
   const before = arrivals.get(model)!.length;
   const t0 = now();
+  const wall0 = onWall(t0);
   const stream = openai.beta.threads.runs.stream(thread.id, { assistant_id: assistantId });
   let created = NaN;
   let first = NaN;
@@ -525,7 +534,7 @@ async function throughServer(openai: OpenAI, assistantId: string, model: string)
   const total = now() - t0;
   if (run.status !== 'completed') throw new Error(`run ended ${run.status}: ${JSON.stringify(run.last_error)}`);
   const arrival = (arrivals.get(model)![before] ?? NaN) - t0;
-  return { created, arrival, first, total, runId: run.id, t0 };
+  return { created, arrival, first, total, runId: run.id, wall0 };
 }
 
 /** One floor workflow: ms from its start request to the model request, the first content and the call's end. */
@@ -534,7 +543,8 @@ interface FloorSample {
   first: number;
   total: number;
   workflowId: string;
-  t0: number;
+  /** The start request's moment on the wall clock, as Temporal's event times are. */
+  wall0: number;
 }
 
 /**
@@ -553,9 +563,10 @@ async function startLatencyFloor(h: Harness) {
       const workflowId = `floor-${randomUUID()}`;
       const before = arrivals.get(model)!.length;
       const t0 = now();
+      const wall0 = onWall(t0);
       await client.workflow.start(floorModelWorkflow, { taskQueue: floor.taskQueue, workflowId, args: [model], requestEagerStart: true });
       const { first, end } = await heard;
-      return { arrival: (arrivals.get(model)![before] ?? NaN) - t0, first: first - t0, total: end - t0, workflowId, t0 };
+      return { arrival: (arrivals.get(model)![before] ?? NaN) - t0, first: first - t0, total: end - t0, workflowId, wall0 };
     },
     close: () => floor.close(),
   };
@@ -619,9 +630,9 @@ async function sectionLatency(h: Harness, openai: OpenAI, temporal: Client, whic
 
   // Each phase's median, ours beside the floor's: what is Temporal's own is the floor's share.
   const key = which === 'c' ? 'first' : 'total';
-  const sampled = async (xs: { t0: number; arrival: number; first: number; total: number }[], ids: string[]) => {
+  const sampled = async (xs: { wall0: number; arrival: number; first: number; total: number }[], ids: string[]) => {
     const out: PhaseSample[] = [];
-    for (const [i, x] of xs.entries()) out.push({ events: await timedHistory(temporal, ids[i]!).catch(() => []), t0: x.t0, arrival: x.arrival, done: x[key] });
+    for (const [i, x] of xs.entries()) out.push({ events: await timedHistory(temporal, ids[i]!).catch(() => []), t0: x.wall0, arrival: x.arrival, done: x[key] });
     return out.map((p) => phasesOf(p, delay));
   };
   const oursPhases = await sampled(s, s.map((x) => x.runId));
@@ -642,13 +653,13 @@ async function sectionLatency(h: Harness, openai: OpenAI, temporal: Client, whic
   const mid = nearest(s);
   const events = await timedHistory(temporal, mid.runId).catch(() => []);
   if (events.length) {
-    say(`  the median run, ms from the client's request: ${timeline(events, mid.t0)}`);
+    say(`  the median run, ms from the client's request: ${timeline(events, mid.wall0)}`);
     say(`    client saw: thread.run.created +${fmt(mid.created, 0)}, model request arrived +${fmt(mid.arrival, 0)}, first textDelta +${fmt(mid.first, 0)}, finalRun +${fmt(mid.total, 0)}`);
   }
   const floorMid = nearest(f);
   const floorEvents = await timedHistory(temporal, floorMid.workflowId).catch(() => []);
   if (floorEvents.length) {
-    say(`  the floor's median workflow, ms from its start request: ${timeline(floorEvents, floorMid.t0)}; first content +${fmt(floorMid.first, 0)}, call ended +${fmt(floorMid.total, 0)}`);
+    say(`  the floor's median workflow, ms from its start request: ${timeline(floorEvents, floorMid.wall0)}; first content +${fmt(floorMid.first, 0)}, call ended +${fmt(floorMid.total, 0)}`);
   }
 }
 
@@ -878,6 +889,7 @@ async function main(): Promise<number> {
     if (!CFG.only.has(id)) continue;
     const t0 = now();
     const cpu0 = await cpuTimes();
+    const skew0 = wallNow() - now();
     try {
       await run();
     } catch (err) {
@@ -886,6 +898,10 @@ async function main(): Promise<number> {
       rows.push({ section: id, metric: name, target: '', measured: `crashed: ${(err as Error).message.split('\n')[0]!.slice(0, 80)}`, baseline: '', verdict: 'ERROR' });
     }
     say(`(section ${id} took ${fmt((now() - t0) / 1000)} s; CPU steal ${fmt(100 * stealShare(cpu0, await cpuTimes()), 0)}%)`);
+    const moved = wallNow() - now() - skew0;
+    if (Math.abs(moved) > 250) {
+      say(`  the wall clock moved ${fmt(moved, 0)} ms against the process's clock during this section (a paused VM or a stepped clock): a figure of it that spans that moment is off by as much`);
+    }
   }
 
   rows.sort((x, y) => x.section.localeCompare(y.section));
