@@ -42,7 +42,7 @@ import type { ClientsData, ClientsMessage } from './clients.js';
 import { floorActivities, type FloorActivities } from './floor-activity.js';
 import { floorModelWorkflow, floorWorkflow } from './floor-workflow.js';
 import { cpuByPid, cpuShares, cpuTimes, fmt, median, memoryDetail, percentile, pool, rssMb, sleep, stealShare, table, tsThread, waitFor, type Row } from './lib.js';
-import { PHASES, phasesOf, timedHistory, timeline, type PhaseSample } from './history.js';
+import { PHASES, phasesOf, timedHistory, timeline, type PhaseSample, type TimedEvent } from './history.js';
 import { codeSandboxLatency, p50p99 } from './code-sandbox.js';
 import { limiterCost } from './limits.js';
 import { embeddingThroughput, insertRealistic, retrievalAtSize } from './retrieval.js';
@@ -88,8 +88,10 @@ const now = () => performance.timeOrigin + performance.now();
  * paused or its clock is stepped (seen here: 10 s within one run).
  */
 const wallNow = () => Date.now();
+/** How far the wall clock is ahead of `now()` at this moment. */
+const skew = () => wallNow() - now();
 /** A moment taken with `now()` just before, on the wall clock. */
-const onWall = (t: number) => t + (Date.now() - now());
+const onWall = (t: number) => t + skew();
 const say = (line: string) => console.log(line);
 const rows: Row[] = [];
 const verdict = (ok: boolean) => (ok ? 'PASS' : 'MISS');
@@ -636,13 +638,19 @@ async function sectionLatency(h: Harness, openai: OpenAI, temporal: Client, whic
 
   // Each phase's median, ours beside the floor's: what is Temporal's own is the floor's share.
   const key = which === 'c' ? 'first' : 'total';
-  const sampled = async (xs: { wall0: number; arrival: number; first: number; total: number }[], ids: string[]) => {
+  // Each sample's history, read once: for the phases, and for the median's timeline below.
+  const histories = new Map<string, TimedEvent[]>();
+  const sampled = async <T extends { wall0: number; arrival: number; first: number; total: number }>(xs: T[], idOf: (x: T) => string) => {
     const out: PhaseSample[] = [];
-    for (const [i, x] of xs.entries()) out.push({ events: await timedHistory(temporal, ids[i]!).catch(() => []), t0: x.wall0, arrival: x.arrival, done: x[key] });
+    for (const x of xs) {
+      const events = await timedHistory(temporal, idOf(x)).catch(() => []);
+      histories.set(idOf(x), events);
+      out.push({ events, t0: x.wall0, arrival: x.arrival, done: x[key] });
+    }
     return out.map((p) => phasesOf(p, delay));
   };
-  const oursPhases = await sampled(s, s.map((x) => x.runId));
-  const floorPhases = await sampled(f, f.map((x) => x.workflowId));
+  const oursPhases = await sampled(s, (x) => x.runId);
+  const floorPhases = await sampled(f, (x) => x.workflowId);
   say(`  where the time goes (p50 of each phase, ms; the measured moment is the ${which === 'c' ? 'first content' : 'end'}):  ours | floor | ours − floor`);
   for (const [i, name] of PHASES.entries()) {
     const o = m(oursPhases.map((p) => p[i]!).filter(Number.isFinite));
@@ -657,13 +665,13 @@ async function sectionLatency(h: Harness, openai: OpenAI, temporal: Client, whic
     return [...xs].sort((x, y) => Math.abs(x[key] - mid) - Math.abs(y[key] - mid))[0]!;
   };
   const mid = nearest(s);
-  const events = await timedHistory(temporal, mid.runId).catch(() => []);
+  const events = histories.get(mid.runId) ?? [];
   if (events.length) {
     say(`  the median run, ms from the client's request: ${timeline(events, mid.wall0)}`);
     say(`    client saw: thread.run.created +${fmt(mid.created, 0)}, model request arrived +${fmt(mid.arrival, 0)}, first textDelta +${fmt(mid.first, 0)}, finalRun +${fmt(mid.total, 0)}`);
   }
   const floorMid = nearest(f);
-  const floorEvents = await timedHistory(temporal, floorMid.workflowId).catch(() => []);
+  const floorEvents = histories.get(floorMid.workflowId) ?? [];
   if (floorEvents.length) {
     say(`  the floor's median workflow, ms from its start request: ${timeline(floorEvents, floorMid.wall0)}; first content +${fmt(floorMid.first, 0)}, call ended +${fmt(floorMid.total, 0)}`);
   }
@@ -895,7 +903,7 @@ async function main(): Promise<number> {
     if (!CFG.only.has(id)) continue;
     const t0 = now();
     const cpu0 = await cpuTimes();
-    const skew0 = wallNow() - now();
+    const skew0 = skew();
     try {
       await run();
     } catch (err) {
@@ -904,7 +912,7 @@ async function main(): Promise<number> {
       rows.push({ section: id, metric: name, target: '', measured: `crashed: ${(err as Error).message.split('\n')[0]!.slice(0, 80)}`, baseline: '', verdict: 'ERROR' });
     }
     say(`(section ${id} took ${fmt((now() - t0) / 1000)} s; CPU steal ${fmt(100 * stealShare(cpu0, await cpuTimes()), 0)}%)`);
-    const moved = wallNow() - now() - skew0;
+    const moved = skew() - skew0;
     if (Math.abs(moved) > 250) {
       say(`  the wall clock moved ${fmt(moved, 0)} ms against the process's clock during this section (a paused VM or a stepped clock): a figure of it that spans that moment is off by as much`);
     }
