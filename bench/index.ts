@@ -35,13 +35,14 @@ import path from 'node:path';
 import OpenAI from 'openai';
 import pg from 'pg';
 import { log } from '../src/log.js';
+import { freePort } from '../src/stack/ports.js';
 import { startHarness, type Harness } from '../test/support/harness.js';
 import type { ScriptedReply } from '../test/support/scripted-llm.js';
 import { startService, type Service } from '../test/support/services.js';
 import type { ClientsData, ClientsMessage } from './clients.js';
 import { floorActivities, type FloorActivities } from './floor-activity.js';
 import { floorModelWorkflow, floorWorkflow } from './floor-workflow.js';
-import { cpuByPid, cpuShares, cpuTimes, fmt, median, memoryDetail, percentile, pool, rssMb, sleep, stealShare, table, tsThread, waitFor, type Row } from './lib.js';
+import { cpuByPid, cpuShares, cpuTimes, fmt, heapDetail, median, memoryDetail, percentile, pool, rssMb, sleep, stealShare, table, tsThread, waitFor, type Row } from './lib.js';
 import { PHASES, phasesOf, timedHistory, timeline, type PhaseSample, type TimedEvent } from './history.js';
 import { codeSandboxLatency, p50p99 } from './code-sandbox.js';
 import { limiterCost } from './limits.js';
@@ -356,11 +357,13 @@ async function sectionMemory(h: Harness) {
     // API_WORKER=false: every parked run must live in the worker being measured.
     // One after the other: a start that fails leaves the other assigned, so it is stopped.
     api = await startService('api', { ...env, LOG_LEVEL: 'warn', RUN_EXPIRY_SECONDS: String(CFG.expirySeconds), API_WORKER: 'false' });
-    worker = await startService('worker', { ...env, ...CFG.workerEnv });
+    const metricsPort = await freePort();
+    worker = await startService('worker', { ...env, ...CFG.workerEnv, METRICS_PORT: String(metricsPort) });
     const pid = worker.pid;
+    const memory = async () => `${await memoryDetail(pid)}; ${await heapDetail(`http://127.0.0.1:${metricsPort}/metrics`)}`;
     await sleep(2_000);
     const idle = await rssMb(pid);
-    say(`worker pid ${pid}, idle: ${fmt(idle)} MB RSS (${await memoryDetail(pid)})`);
+    say(`worker pid ${pid}, idle: ${fmt(idle)} MB RSS (${await memory()})`);
     const samples: { t: number; mb: number }[] = [];
     sampler = setInterval(() => void rssMb(pid).then((mb) => samples.push({ t: wallNow(), mb })), 250);
 
@@ -395,7 +398,7 @@ async function sectionMemory(h: Harness) {
         if (allParkedAt === undefined && parkedNow >= expected) {
           allParkedAt = wallNow();
           rssAllParked = await rssMb(pid);
-          parkedDetail = await memoryDetail(pid);
+          parkedDetail = await memory();
         }
         if (seen.size >= expected) break;
         await sleep(Math.max(0, 100 - (wallNow() - tick)));
@@ -433,9 +436,11 @@ async function sectionMemory(h: Harness) {
     say(`expiries due from ${fmt((firstExpiry - wallNow()) / 1000)} s to ${fmt((lastExpiry - wallNow()) / 1000)} s from now`);
     const laterAt = Math.min((allParkedAt ?? wallNow()) + 20_000, firstExpiry - 1_000);
     let rssLater: number | undefined;
+    let laterDetail = '';
     if (laterAt > wallNow()) {
       await sleep(laterAt - wallNow());
       rssLater = await rssMb(pid);
+      laterDetail = await memory();
     }
     await watch;
     watching = false;
@@ -447,7 +452,7 @@ async function sectionMemory(h: Harness) {
     const peakAll = Math.max(...samples.map((s) => s.mb), peakParked);
     say(
       `worker RSS: idle ${fmt(idle)} MB; all parked ${fmt(rssAllParked ?? NaN)} MB; ` +
-        `${rssLater !== undefined ? `${fmt((laterAt - (allParkedAt ?? laterAt)) / 1000, 0)} s later ${fmt(rssLater)} MB; ` : ''}` +
+        `${rssLater !== undefined ? `${fmt((laterAt - (allParkedAt ?? laterAt)) / 1000, 0)} s later ${fmt(rssLater)} MB (${laterDetail}); ` : ''}` +
         `peak while parked ${fmt(peakParked)} MB; peak over creation and expiry ${fmt(peakAll)} MB; after all expired ${fmt(rssAfter)} MB`,
     );
 

@@ -36,6 +36,20 @@ export async function memoryDetail(pid: number): Promise<string> {
   return `RssAnon ${mb('RssAnon')}, RssFile ${mb('RssFile')}, ${threads} threads`;
 }
 
+/**
+ * The main thread's V8 heap (used of allocated) and external memory, from a process's
+ * Prometheus scrape (Node's default metrics): what of its RSS is the main isolate's; the rest is
+ * the workflow thread's isolate, Temporal's core and native buffers.
+ */
+export async function heapDetail(metricsUrl: string): Promise<string> {
+  const text = await fetch(metricsUrl).then((r) => r.text(), () => '');
+  const mb = (name: string) => {
+    const value = new RegExp(`^assistants_${name} (\\S+)$`, 'm').exec(text)?.[1];
+    return value ? `${(Number(value) / 2 ** 20).toFixed(0)}` : 'n/a';
+  };
+  return `main heap ${mb('nodejs_heap_size_used_bytes')} of ${mb('nodejs_heap_size_total_bytes')} MB, external ${mb('nodejs_external_memory_bytes')} MB`;
+}
+
 /** Polls `probe` every `everyMs` until it returns true; throws after `timeoutMs`. */
 export async function waitFor(what: string, probe: () => Promise<boolean>, timeoutMs: number, everyMs = 200): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -3,6 +3,7 @@
  * restart them, kill them with SIGKILL, and start extra ones with other settings.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { promisify } from 'node:util';
 import path from 'node:path';
@@ -22,12 +23,18 @@ export interface Service {
   output(): string;
 }
 
+const SCRIPTS: Record<string, string> = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).scripts;
+const SCRIPT_OF = { main: 'start', 'api-main': 'api', 'worker-main': 'worker' } as const;
+
 /**
- * Node's arguments for one of our entry points as `npm start` / `npm run api|worker` run it:
- * the compiled program (`npm run build`), with stack traces mapped to the sources.
+ * Node's arguments for one of our entry points, read from the npm script that runs it
+ * (`npm start`, `npm run api|worker`), so tests run the compiled program (`npm run build`) with
+ * the same flags users and the image do.
  */
-export function entryPoint(name: 'main' | 'api-main' | 'worker-main'): string[] {
-  return ['--enable-source-maps', path.join(ROOT, 'dist', 'src', `${name}.js`)];
+export function entryPoint(name: keyof typeof SCRIPT_OF): string[] {
+  const words = SCRIPTS[SCRIPT_OF[name]]!.split(/\s+/);
+  const args = words.slice(words.indexOf('node') + 1);
+  return [...args.slice(0, -1), path.join(ROOT, args.at(-1)!)];
 }
 
 /** `npm run build`: compiles what changed since the last build (a no-op when dist/ is current). */
