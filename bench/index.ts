@@ -442,7 +442,13 @@ async function sectionMemory(h: Harness) {
       rssLater = await rssMb(pid);
       laterDetail = await memory();
     }
+    // Where the CPU goes while the runs expire: the worker's replays and writes, Temporal's own timers and tasks.
+    if (firstExpiry > wallNow()) await sleep(firstExpiry - wallNow());
+    const cpuBefore = await cpuByPid();
+    const expiringFrom = wallNow();
     await watch;
+    const expiringSeconds = (wallNow() - expiringFrom) / 1000;
+    const expiryCpu = cpuShares(cpuBefore, await cpuByPid(), expiringSeconds, processLabel({ worker: pid, api: api.pid, bench: process.pid }));
     watching = false;
     clearInterval(sampler);
     const rssAfter = await rssMb(pid);
@@ -463,6 +469,10 @@ async function sectionMemory(h: Harness) {
       `expiry lateness (first seen expired − expires_at; ~100 ms resolution): ${lateness.length} of ${expiresAt.size} seen; ` +
         `p50 ${fmt(percentile(lateness, 50), 0)} ms, p99 ${fmt(percentile(lateness, 99), 0)} ms, max ${fmt(Math.max(...lateness), 0)} ms; ` +
         `${lateness.filter((l) => l <= 1000).length} within 1 s; final statuses ${JSON.stringify(Object.fromEntries(finalRows.map((r) => [r.status, r.n])))}`,
+    );
+    say(
+      `  CPU while they expired (${fmt(expiringSeconds)} s): ` +
+        expiryCpu.map(([name, pct]) => `${name} ${fmt(pct, 0)}% of a core (${fmt((pct * expiringSeconds * 10) / expected)} ms an expiry)`).join(', '),
     );
     const perSecond = new Map<number, number>();
     for (const t of expiresAt.values()) perSecond.set(t, (perSecond.get(t) ?? 0) + 1);
