@@ -396,9 +396,11 @@ async function sectionMemory(h: Harness) {
         parkedPeak = Math.max(parkedPeak, parkedNow);
         for (const id of r[0]!.expired ?? []) if (!seen.has(id)) seen.set(id, tick);
         if (allParkedAt === undefined && parkedNow >= expected) {
-          allParkedAt = wallNow();
+          // Set last: the section goes on (and prints these) once allParkedAt is set.
+          const at = wallNow();
           rssAllParked = await rssMb(pid);
           parkedDetail = await memory();
+          allParkedAt = at;
         }
         if (seen.size >= expected) break;
         await sleep(Math.max(0, 100 - (wallNow() - tick)));
