@@ -11,7 +11,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { getLlama, LlamaChat, type ChatHistoryItem, type ChatModelFunctionCall, type GbnfJsonSchema, type Llama, type LlamaContextSequence, type LlamaGrammar } from 'node-llama-cpp';
+import type { ChatHistoryItem, ChatModelFunctionCall, GbnfJsonSchema, Llama, LlamaChat, LlamaContextSequence, LlamaGrammar } from 'node-llama-cpp';
 import { Allow, parse as parsePartialJson } from 'partial-json';
 import { log } from '../log.js';
 import { projectFile } from '../project-files.js';
@@ -59,6 +59,9 @@ interface Loaded {
 const loaded = new Map<string, Promise<Loaded>>();
 
 async function load(path: string): Promise<Loaded> {
+  // Imported on first use: loading node-llama-cpp costs a process ~40 MB that one serving an
+  // HTTP model never needs.
+  const { getLlama, LlamaChat } = await import('node-llama-cpp');
   // Only the prebuilt CPU binary from @node-llama-cpp/linux-x64 (package.json overrides drop the
   // GPU variants): never download or compile llama.cpp at run time.
   const llama = await getLlama({ gpu: false, build: 'never', usePrebuiltBinaries: true, skipDownload: true, progressLogs: false });
