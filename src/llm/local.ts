@@ -59,8 +59,8 @@ interface Loaded {
 const loaded = new Map<string, Promise<Loaded>>();
 
 async function load(path: string): Promise<Loaded> {
-  // Imported on first use: loading node-llama-cpp costs a process ~40 MB that one serving an
-  // HTTP model never needs.
+  // Imported on first use: node-llama-cpp adds ~25 MB of RSS to a process that, serving an HTTP
+  // model, never needs it.
   const { getLlama, LlamaChat } = await import('node-llama-cpp');
   // Only the prebuilt CPU binary from @node-llama-cpp/linux-x64 (package.json overrides drop the
   // GPU variants): never download or compile llama.cpp at run time.
