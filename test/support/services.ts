@@ -23,18 +23,15 @@ export interface Service {
   output(): string;
 }
 
-const SCRIPTS: Record<string, string> = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).scripts;
-const SCRIPT_OF = { main: 'start', 'api-main': 'api', 'worker-main': 'worker' } as const;
+/** Node's flags for our processes, as the npm scripts (and so the image) pass them. */
+const NODE_FLAGS: string[] = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).config.nodeFlags.split(' ');
 
 /**
- * Node's arguments for one of our entry points, read from the npm script that runs it
- * (`npm start`, `npm run api|worker`), so tests run the compiled program (`npm run build`) with
- * the same flags users and the image do.
+ * Node's arguments for one of our entry points as `npm start` / `npm run api|worker` run it:
+ * the compiled program (`npm run build`) with package.json's `config.nodeFlags`.
  */
-export function entryPoint(name: keyof typeof SCRIPT_OF): string[] {
-  const words = SCRIPTS[SCRIPT_OF[name]]!.split(/\s+/);
-  const args = words.slice(words.indexOf('node') + 1);
-  return [...args.slice(0, -1), path.join(ROOT, args.at(-1)!)];
+export function entryPoint(name: 'main' | 'api-main' | 'worker-main'): string[] {
+  return [...NODE_FLAGS, path.join(ROOT, 'dist', 'src', `${name}.js`)];
 }
 
 /** `npm run build`: compiles what changed since the last build (a no-op when dist/ is current). */
